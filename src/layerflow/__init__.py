@@ -1,0 +1,40 @@
+"""layerflow: the TensorFlow.js system for Python.
+
+>>> import layerflow as lf
+>>> lf.square(lf.tensor([1.0, 2.0])).array_sync()
+[1.0, 4.0]
+"""
+
+from layerflow import errors as errors
+from layerflow.autodiff import GradientTape as GradientTape
+from layerflow.autodiff import custom_grad as custom_grad
+from layerflow.autodiff import grad as grad
+from layerflow.autodiff import grads as grads
+from layerflow.autodiff import stop_gradient as stop_gradient
+from layerflow.autodiff import value_and_grad as value_and_grad
+from layerflow.autodiff import value_and_grads as value_and_grads
+from layerflow.autodiff import variable_grads as variable_grads
+from layerflow.engine.backend_select import backends as backends
+from layerflow.engine.backend_select import get_backend as get_backend
+from layerflow.engine.backend_select import set_backend as set_backend
+from layerflow.engine.backend_select import set_seed as set_seed
+from layerflow.engine.memory import dispose as dispose
+from layerflow.engine.memory import dispose_variables as dispose_variables
+from layerflow.engine.memory import keep as keep
+from layerflow.engine.memory import memory as memory
+from layerflow.engine.memory import profile as profile
+from layerflow.engine.memory import tidy as tidy
+from layerflow.engine.memory import time as time
+from layerflow.engine.symbolic import SymbolicTensor as SymbolicTensor
+from layerflow.engine.tensor import Tensor as Tensor
+from layerflow.engine.tensor import Variable as Variable
+from layerflow.errors import LayerflowError as LayerflowError
+
+# NOTE: each op family lists its public names in __all__; these imports re-export them and
+# attach the chainable Tensor methods. tests/test_namespace.py snapshots the result.
+from layerflow.ops.creation import *  # noqa: E402,F403
+from layerflow.ops.elementwise import *  # noqa: E402,F403
+from layerflow.ops.reduction import *  # noqa: E402,F403
+from layerflow.ops.shape import *  # noqa: E402,F403
+
+__version__ = "0.1.0"

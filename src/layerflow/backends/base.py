@@ -1,0 +1,64 @@
+"""The Backend protocol: where arrays live and kernels run.
+
+A backend is a name, a table of kernels and a few conversions. A kernel is only numerics: a
+function named like its op that takes backend arrays and keyword attributes and returns an array
+of the dtype the op's rule declared. Kernels check nothing; ops check before calling them.
+
+Kernels are written once per op family in ``backends/kernels/<family>.py`` against an array
+namespace ``xp`` (``numpy`` or ``jax.numpy``), which is enough for most of them; a family adds
+``numpy_kernels()`` / ``jax_kernels()`` where the two differ (convolution, scatter, random).
+Both backends must offer the same kernel names; a test checks it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from layerflow.backends.kernels import FAMILIES
+
+
+class Backend:
+    """A backend: ``name``, ``kernels`` (name -> function), conversions to and from NumPy."""
+
+    name = "base"
+    xp = np
+
+    def __init__(self) -> None:
+        self.kernels: dict = {}
+        for family in FAMILIES:
+            module = importlib.import_module(f"layerflow.backends.kernels.{family}")
+            shared = getattr(module, "kernels", None)
+            if shared is not None:
+                self.kernels.update(shared(self.xp))
+            specific = getattr(module, f"{self.name}_kernels", None)
+            if specific is not None:
+                self.kernels.update(specific())
+
+    def from_numpy(self, array: np.ndarray):
+        """Put a NumPy array on this backend (strings stay NumPy object arrays)."""
+        raise NotImplementedError
+
+    def to_numpy(self, data) -> np.ndarray:
+        """A NumPy array with the values of ``data``."""
+        raise NotImplementedError
+
+    def is_native(self, value) -> bool:
+        """True if ``value`` is an array of this backend."""
+        raise NotImplementedError
+
+    def free(self, data) -> None:
+        """Release the memory of ``data`` now, where the backend can."""
+
+    def block(self, data) -> None:
+        """Wait until ``data`` is computed (asynchronous backends)."""
+
+    def compile(self, fn, **options):
+        """Compile a pure function of arrays; backends that cannot compile raise."""
+        from layerflow.errors import BackendError
+
+        raise BackendError(f"the {self.name} backend cannot compile functions; use 'jax'")
+
+    def __repr__(self) -> str:
+        return f"<layerflow backend {self.name!r}>"

@@ -1,0 +1,1 @@
+"""The runtime: tensors, variables, the engine state, the tape. Knows nothing of layers or files."""
