@@ -32,9 +32,23 @@ from layerflow.errors import LayerflowError as LayerflowError
 
 # NOTE: each op family lists its public names in __all__; these imports re-export them and
 # attach the chainable Tensor methods. tests/test_namespace.py snapshots the result.
+from layerflow.ops import image as image  # noqa: E402
+from layerflow.ops import linalg as linalg  # noqa: E402
+from layerflow.ops import losses as losses  # noqa: E402
+from layerflow.ops import signal as signal  # noqa: E402
+from layerflow.ops import spectral as spectral  # noqa: E402
+from layerflow.ops.conv import *  # noqa: E402,F403
 from layerflow.ops.creation import *  # noqa: E402,F403
 from layerflow.ops.elementwise import *  # noqa: E402,F403
+from layerflow.ops.evaluation import *  # noqa: E402,F403
+from layerflow.ops.matrices import *  # noqa: E402,F403
+from layerflow.ops.normalization import *  # noqa: E402,F403
+from layerflow.ops.pooling import *  # noqa: E402,F403
+from layerflow.ops.random import *  # noqa: E402,F403
 from layerflow.ops.reduction import *  # noqa: E402,F403
+from layerflow.ops.segment import *  # noqa: E402,F403
 from layerflow.ops.shape import *  # noqa: E402,F403
+from layerflow.ops.slicing import *  # noqa: E402,F403
+from layerflow.ops.spectral import *  # noqa: E402,F403
 
 __version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""segment ops."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,28 @@
+"""Shared fixtures: ``backend`` runs a test once per backend (numpy, jax)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import layerflow as lf
+
+BACKENDS = ["numpy"] + (["jax"] if importlib.util.find_spec("jax") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Run the test on each installed backend; restores the previous backend afterwards."""
+    previous = lf.get_backend()
+    lf.set_backend(request.param)
+    try:
+        yield request.param
+    finally:
+        lf.set_backend(previous)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
