@@ -5,6 +5,9 @@
 [1.0, 4.0]
 """
 
+# NOTE: import the backends package before binding the function lf.backends(): importing a
+# subpackage later would otherwise overwrite that name with the module.
+import layerflow.backends  # noqa: F401
 from layerflow import errors as errors
 from layerflow.autodiff import GradientTape as GradientTape
 from layerflow.autodiff import custom_grad as custom_grad
@@ -18,6 +21,7 @@ from layerflow.engine.backend_select import backends as backends
 from layerflow.engine.backend_select import get_backend as get_backend
 from layerflow.engine.backend_select import set_backend as set_backend
 from layerflow.engine.backend_select import set_seed as set_seed
+from layerflow.engine.compile import compile as compile
 from layerflow.engine.memory import dispose as dispose
 from layerflow.engine.memory import dispose_variables as dispose_variables
 from layerflow.engine.memory import keep as keep

@@ -151,9 +151,10 @@ def profile(fn) -> ProfileInfo:
     """Run ``fn`` and report the tensors and bytes it left, and the kernels it ran.
 
     >>> import layerflow as lf
-    >>> info = lf.profile(lambda: lf.tensor([1.0]) + 1)
-    >>> info.new_tensors, info.kernels
-    (2, ['add'])
+    >>> a = lf.tensor([1.0])
+    >>> info = lf.profile(lambda: a + a)
+    >>> info.new_tensors, info.new_bytes, info.kernels
+    (1, 4, ['add'])
     """
     tensors0, bytes0 = ENGINE.num_tensors, ENGINE.num_bytes
     saved, ENGINE.profile_log = ENGINE.profile_log, []
