@@ -4,7 +4,14 @@ from __future__ import annotations
 
 
 def kernels(xp) -> dict:
+    def pad(x, paddings, constant_value):
+        return xp.pad(x, paddings, mode="constant",
+                      constant_values=xp.asarray(constant_value).astype(x.dtype))
+
     return {
         "reshape": lambda x, shape: xp.reshape(x, shape),
         "broadcast_to": lambda x, shape: xp.broadcast_to(x, shape),
+        "transpose": lambda x, perm: xp.transpose(x, perm),
+        "pad": pad,
+        "mirror_pad": lambda x, paddings, mode: xp.pad(x, paddings, mode=mode),
     }
