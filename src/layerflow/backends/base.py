@@ -24,6 +24,7 @@ class Backend:
 
     name = "base"
     xp = np
+    frees_memory = False  # True where free() releases memory GC would not release soon
 
     def __init__(self) -> None:
         self.kernels: dict = {}

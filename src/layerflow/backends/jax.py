@@ -20,6 +20,7 @@ class JaxBackend(Backend):
 
     name = "jax"
     xp = jnp
+    frees_memory = True
 
     def from_numpy(self, array: np.ndarray):
         if array.dtype == object:

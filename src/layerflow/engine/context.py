@@ -24,8 +24,6 @@ import threading
 import weakref
 from contextlib import contextmanager
 
-import numpy as np
-
 from layerflow.errors import BackendError
 
 _BACKEND_NAMES = ("numpy", "jax")
@@ -36,6 +34,8 @@ class Engine:
 
     def __init__(self) -> None:
         self.backend = None
+        self.kernels: dict | None = None
+        self.free = None
         self.tapes: list = []
         self.scopes: list[list] = []
         self.num_tensors = 0
@@ -61,15 +61,19 @@ class Engine:
         from layerflow.backends import load_backend
 
         self.backend = load_backend(name)
+        self.kernels = self.backend.kernels
+        # NOTE: None when freeing is a no-op (numpy), so the hot path skips the call.
+        self.free = self.backend.free if self.backend.frees_memory else None
 
     # -- memory accounting -----------------------------------------------------------------
+    # NOTE: track/release run for every tensor; Tensor's wrap/__del__ inline the same steps.
     def track(self, tensor, data) -> None:
         """Count a new tensor and put it in the innermost tidy scope."""
         key = id(data)
         count = self.buffers.get(key)
         if count is None:
             self.buffers[key] = 1
-            self.num_bytes += _nbytes(data)
+            self.num_bytes += nbytes(data)
         else:
             self.buffers[key] = count + 1
         self.num_tensors += 1
@@ -87,9 +91,9 @@ class Engine:
             self.buffers[key] = count - 1
             return
         del self.buffers[key]
-        self.num_bytes -= _nbytes(data)
-        if self.backend is not None:
-            self.backend.free(data)
+        self.num_bytes -= nbytes(data)
+        if self.free is not None:
+            self.free(data)
 
     @property
     def tracing(self) -> bool:
@@ -121,11 +125,12 @@ class Engine:
         return self.seed, self.seed_counter
 
 
-def _nbytes(data) -> int:
+def nbytes(data) -> int:
+    """Bytes held by a backend array (strings: their UTF-8 bytes, as TF.js counts them)."""
     try:
-        if getattr(data, "dtype", None) == object:
-            return sum(len(str(s).encode()) for s in np.asarray(data).flat)
-        return int(data.nbytes)
+        if data.dtype.hasobject:
+            return sum(len(s.encode() if isinstance(s, str) else s) for s in data.flat)
+        return data.nbytes
     except Exception:  # NOTE: a tracer or a deleted buffer holds no memory we can count
         return 0
 

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from layerflow.engine import dtypes
-from layerflow.engine.context import ENGINE
+from layerflow.engine.context import ENGINE, nbytes
 from layerflow.errors import DisposedError, DTypeError, ShapeError
 
 
@@ -156,15 +156,27 @@ class Tensor:
         ENGINE.release(data)
 
     def __del__(self):
+        # NOTE: ENGINE.release inlined: this runs once per tensor, on the eager hot path.
         try:
             data = self._data
-        except AttributeError:
-            return
-        if data is not None:
-            try:
-                ENGINE.release(data)
-            except Exception:  # NOTE: interpreter shutdown may have torn the engine down
-                pass
+            if data is None:
+                return
+            engine = ENGINE
+            buffers = engine.buffers
+            key = id(data)
+            count = buffers.get(key)
+            if count is None:
+                return
+            engine.num_tensors -= 1
+            if count > 1:
+                buffers[key] = count - 1
+                return
+            del buffers[key]
+            engine.num_bytes -= data.nbytes if self.dtype != "string" else nbytes(data)
+            if engine.free is not None:
+                engine.free(data)
+        except Exception:  # NOTE: unset slots, or interpreter shutdown tearing the engine down
+            pass
 
     def clone(self) -> "Tensor":
         """A new tensor with the same values (sharing the buffer, as TF.js ``clone`` does)."""
@@ -229,20 +241,35 @@ def _account(tensor: Tensor, data, scoped: bool) -> None:
         engine.scopes = saved
 
 
+_new = Tensor.__new__
+_ids = ENGINE.ids
+
+
 def wrap(data, dtype: str) -> Tensor:
     """Make a tensor from a backend array the caller owns; count it and scope it (hot path)."""
-    t = Tensor.__new__(Tensor)
+    t = _new(Tensor)
     t._data = data
     t.shape = data.shape
     t.dtype = dtype
-    t.id = next(ENGINE.ids)
+    t.id = next(_ids)
     t.name = None
     t._kept = False
     t._tape_refs = 0
     t._pending = False
     engine = ENGINE
     if not engine.trace_depth:
-        engine.track(t, data)
+        # NOTE: ENGINE.track inlined (hot path).
+        buffers = engine.buffers
+        key = id(data)
+        count = buffers.get(key)
+        if count is None:
+            buffers[key] = 1
+            engine.num_bytes += data.nbytes if dtype != "string" else nbytes(data)
+        else:
+            buffers[key] = count + 1
+        engine.num_tensors += 1
+        if engine.scopes:
+            engine.scopes[-1].append(t)
     return t
 
 

@@ -43,15 +43,21 @@ class KernelError(LayerflowError, RuntimeError):
 # -- running ------------------------------------------------------------------------------
 def run(kernel: str, inputs: tuple, shape, dtype: str, attrs: dict | None = None, grad=None):
     """Run ``kernel`` on ``inputs`` (or only return a symbolic result), then record it."""
+    args = []
     for t in inputs:
         if t._symbolic:
             return SymbolicTensor(shape, dtype)
+        data = t._data
+        if data is None:
+            _data(t, kernel)
+        args.append(data)
     engine = ENGINE
-    backend = engine.backend or engine.get_backend()
-    fn = backend.kernels.get(kernel)
+    kernels = engine.kernels
+    if kernels is None:
+        kernels = engine.get_backend().kernels
+    fn = kernels.get(kernel)
     if fn is None:
-        raise NotSupportedError(f"{kernel}: no kernel on the {backend.name} backend")
-    args = [_data(t, kernel) for t in inputs]
+        raise NotSupportedError(f"{kernel}: no kernel on the {engine.backend.name} backend")
     try:
         data = fn(*args, **attrs) if attrs else fn(*args)
     except LayerflowError:
