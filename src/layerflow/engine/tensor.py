@@ -199,10 +199,14 @@ class Variable(Tensor):
     _is_variable = True
 
     def assign(self, value) -> None:
-        """Replace the value. Shape and dtype must equal the variable's."""
+        """Replace the value. Shape and dtype must equal the variable's.
+
+        Python numbers, lists and NumPy arrays are converted to the variable's dtype first;
+        a tensor must already have it.
+        """
         from layerflow.engine.convert import to_tensor
 
-        new = to_tensor(value, dtype=None)
+        new = to_tensor(value, dtype=None if isinstance(value, Tensor) else self.dtype)
         if new.shape != self.shape:
             raise ShapeError(
                 f"variable {self.name!r}: cannot assign shape {new.shape} to shape {self.shape}")
