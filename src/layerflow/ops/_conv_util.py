@@ -90,7 +90,8 @@ def parse_pad(pad, n: int, first: bool, op: str):
 
 
 def same_pads(spatial, kshape, strides, dilations) -> tuple:
-    """TF's 'same' padding: total = max((ceil(in/s) - 1)*s + (k-1)*d + 1 - in, 0), before = total//2.
+    """TF's 'same' padding: total = max((ceil(in/s)-1)*s + (k-1)*d + 1 - in, 0), before =
+    total // 2.
 
     ``None`` where the input size is unknown."""
     pads = []

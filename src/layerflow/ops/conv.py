@@ -18,9 +18,21 @@ transposed in and out. Filters are ``[*window, in_channels, out_channels]``. A r
 from __future__ import annotations
 
 from layerflow.errors import NotSupportedError, ShapeError
-from layerflow.ops._conv_util import (add_batch, channels_first, check_rank, conv_nd,
-                                      drop_batch, float_input, float_pair, int_tuple, parse_pad,
-                                      resolve, strides_or_dilations_one, to_first, to_last)
+from layerflow.ops._conv_util import (
+    add_batch,
+    channels_first,
+    check_rank,
+    conv_nd,
+    drop_batch,
+    float_input,
+    float_pair,
+    int_tuple,
+    parse_pad,
+    resolve,
+    strides_or_dilations_one,
+    to_first,
+    to_last,
+)
 from layerflow.ops._define import chainable, run
 from layerflow.ops.conv_transpose import conv1d_transpose, conv2d_transpose, conv3d_transpose
 

@@ -14,9 +14,19 @@ Re-exported by ``ops/conv.py``.
 from __future__ import annotations
 
 from layerflow.errors import InvalidArgumentError, ShapeError
-from layerflow.ops._conv_util import (add_batch, channels_first, check_rank,
-                                      conv_backprop_input, drop_batch, float_pair, int_tuple,
-                                      parse_pad, resolve, to_first, to_last)
+from layerflow.ops._conv_util import (
+    add_batch,
+    channels_first,
+    check_rank,
+    conv_backprop_input,
+    drop_batch,
+    float_pair,
+    int_tuple,
+    parse_pad,
+    resolve,
+    to_first,
+    to_last,
+)
 from layerflow.ops._define import chainable
 
 __all__ = ["conv1d_transpose", "conv2d_transpose", "conv3d_transpose"]

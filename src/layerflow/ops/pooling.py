@@ -17,9 +17,18 @@ evenly; both can be differentiated again.
 from __future__ import annotations
 
 from layerflow.errors import DTypeError, InvalidArgumentError
-from layerflow.ops._conv_util import (add_batch, channels_first, check_rank, drop_batch,
-                                      int_tuple, parse_pad, resolve, strides_or_dilations_one,
-                                      to_first, to_last)
+from layerflow.ops._conv_util import (
+    add_batch,
+    channels_first,
+    check_rank,
+    drop_batch,
+    int_tuple,
+    parse_pad,
+    resolve,
+    strides_or_dilations_one,
+    to_first,
+    to_last,
+)
 from layerflow.ops._define import as_tensor, chainable, run, run_multi
 
 __all__ = ["max_pool", "avg_pool", "max_pool1d", "avg_pool1d", "max_pool3d", "avg_pool3d",
