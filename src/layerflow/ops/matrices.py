@@ -209,7 +209,7 @@ def _ord_name(ord_):
     if isinstance(ord_, bool) or not isinstance(ord_, (int, float, np.integer, np.floating)):
         return None
     v = float(ord_)
-    return v if v in (1.0, 2.0, _INF, -_INF) else None
+    return v if v in (1.0, 2.0, -2.0, _INF, -_INF) else None
 
 
 @chainable()
@@ -254,7 +254,7 @@ def norm(x, ord="euclidean", axis=None, keepdims: bool = False):  # noqa: A002 (
         if len(axes) > 2:
             raise InvalidArgumentError(f"norm: axis must be an int or two ints, got {axis!r} "
                                        f"for shape {x.shape}")
-    if kind is None or (vector and kind in ("fro", -2.0)) or (not vector and kind == -2.0):
+    if kind is None or (vector and kind in ("fro", -2.0)):
         raise InvalidArgumentError(f"norm: invalid ord value {ord!r} for a "
                                    f"{'vector' if vector else 'matrix'} norm")
     if vector:
