@@ -370,7 +370,28 @@ def eigh(x):
     [1.0, 2.0]
     """
     x = _matrix_input(x, "x", "eigh", square=True)
-    n = x.shape[-1]
-    w, v = run_multi("eigh", (x,), [(x.shape[:-1], x.dtype), (x.shape, x.dtype)])
-    del n
+    w, v = run_multi("eigh", (x,), [(x.shape[:-1], x.dtype), (x.shape, x.dtype)],
+                     grad=_eigh_grad)
     return w, v
+
+
+def _eigh_grad(dys, inputs, outs, attrs):
+    from layerflow.ops.creation import tensor
+    from layerflow.ops.elementwise import add, div, mul, sub
+    from layerflow.ops.shape import reshape
+
+    dw, dv = dys
+    w, v = outs
+    n = w.shape[-1]
+    eye = tensor(np.eye(n), dtype=w.dtype)
+    row = reshape(w, w.shape[:-1] + (1, n))
+    col = reshape(w, w.shape[:-1] + (n, 1))
+    # f[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it
+    f = mul(div(1.0, add(sub(row, col), eye)), tensor(1 - np.eye(n), dtype=w.dtype))
+    inner = add(mul(reshape(dw, dw.shape[:-1] + (1, n)), eye),
+                mul(f, mat_mul(v, dv, transpose_a=True)))
+    g = mat_mul(v, mat_mul(inner, v, transpose_b=True))
+    # the kernel reads only the lower triangle: fold the upper part onto it
+    g = band_part(add(g, swap_last(g)), -1, 0)
+    weights = np.tril(np.ones((n, n))) - 0.5 * np.eye(n)
+    return (mul(g, tensor(weights, dtype=w.dtype)),)

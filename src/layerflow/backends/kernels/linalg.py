@@ -115,3 +115,14 @@ def numpy_kernels() -> dict:
         return out if dtype is None or out.dtype == dtype else out.astype(dtype)
 
     return {"mat_mul": mat_mul}
+
+
+def jax_kernels() -> dict:
+    import jax.numpy as jnp
+
+    def eigh(x):
+        # NOTE: read only the lower triangle, as NumPy/LAPACK do (jax symmetrises by default)
+        w, v = jnp.linalg.eigh(_up(x), UPLO="L", symmetrize_input=False)
+        return w.astype(x.dtype), v.astype(x.dtype)
+
+    return {"eigh": eigh}
