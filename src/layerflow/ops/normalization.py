@@ -62,7 +62,11 @@ def batch_norm(x, mean, variance, offset=None, scale=None, variance_epsilon: flo
         if value is None:
             continue
         t = _float_input(value, name, op, x.dtype)
-        if t.rank > x.rank or broadcast_shapes(x.shape, t.shape, op) != x.shape:
+        try:
+            fits = t.rank <= x.rank and broadcast_shapes(x.shape, t.shape, op) == x.shape
+        except ShapeError:
+            fits = False
+        if not fits:
             raise ShapeError(f"{op}: {name} of shape {t.shape} does not broadcast to x's shape "
                              f"{x.shape}")
         params[name] = t
