@@ -166,6 +166,7 @@ def _fill_like(x, value, dtype, op):
                                                     "dtype": dtypes.to_numpy(dtype)})
 
 
+@chainable("zeros_like")
 def zeros_like(x, dtype=None) -> Tensor:
     """Zeros with the shape (and dtype) of ``x``.
 
@@ -176,6 +177,7 @@ def zeros_like(x, dtype=None) -> Tensor:
     return _fill_like(x, 0, dtype, "zeros_like")
 
 
+@chainable("ones_like")
 def ones_like(x, dtype=None) -> Tensor:
     """Ones with the shape (and dtype) of ``x``.
 
@@ -306,6 +308,7 @@ def range(start, stop=None, step=1, dtype="float32") -> Tensor:  # noqa: A001
                                            "dtype": dtypes.to_numpy(dtype)})
 
 
+@chainable("one_hot")
 def one_hot(indices, depth, on_value=1, off_value=0, dtype="int32") -> Tensor:
     """A one-hot tensor of shape ``indices.shape + [depth]``.
 
@@ -340,7 +343,6 @@ def clone(x) -> Tensor:
     return identity(as_tensor(x, "x", "clone"), "clone")
 
 
-@chainable("diag")
 def diag(x) -> Tensor:
     """A tensor with ``x`` on its diagonal: shape ``x.shape + x.shape``, zeros elsewhere.
 
