@@ -215,8 +215,8 @@ def rotate_with_offset(image, radians: float, fill_value=0, center=0.5):
 
     >>> import layerflow as lf
     >>> img = lf.tensor([[[[1.0], [2.0], [3.0]]]])
-    >>> lf.image.rotate_with_offset(img, 3.141592653589793, center=[1 / 3, 0]).reshape([3]) \
-    ...     .array_sync()
+    >>> out = lf.image.rotate_with_offset(img, 3.141592653589793, center=[1 / 3, 0])
+    >>> out.reshape([3]).array_sync()
     [3.0, 2.0, 1.0]
     """
     op = "rotate_with_offset"
