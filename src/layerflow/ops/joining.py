@@ -41,7 +41,6 @@ def _axis_slice(x, axis: int, start: int, stop: int):
     return strided(x, spec)
 
 
-@chainable()
 def concat(tensors, axis=0):
     """Join ``tensors`` along ``axis``; all other dimensions must match.
 
@@ -49,10 +48,7 @@ def concat(tensors, axis=0):
     >>> lf.concat([lf.tensor([[1], [2]]), lf.tensor([[3], [4]])], axis=1).array_sync()
     [[1, 3], [2, 4]]
     """
-    if isinstance(tensors, (Tensor, SymbolicTensor)) and isinstance(axis, (list, tuple)):
-        tensors = [tensors] + list(axis)  # NOTE: chained form x.concat([y, z])
-        axis = 0
-    elif isinstance(tensors, (Tensor, SymbolicTensor)):
+    if isinstance(tensors, (Tensor, SymbolicTensor)):
         tensors = [tensors]
     ts = _tensor_list(tensors, "concat")
     r = ts[0].rank
@@ -115,7 +111,6 @@ concat3d = _concat_nd(3)
 concat4d = _concat_nd(4)
 
 
-@chainable()
 def stack(tensors, axis=0):
     """Join same-shaped ``tensors`` along a new axis.
 
@@ -125,8 +120,6 @@ def stack(tensors, axis=0):
     """
     from layerflow.ops.shape import expand_dims
 
-    if isinstance(tensors, (Tensor, SymbolicTensor)) and isinstance(axis, (list, tuple)):
-        tensors, axis = [tensors] + list(axis), 0
     ts = _tensor_list(tensors, "stack")
     for i, t in enumerate(ts):
         if t.rank != ts[0].rank or any(None not in (a, b) and a != b
@@ -138,6 +131,24 @@ def stack(tensors, axis=0):
         raise InvalidArgumentError(f"stack: axis {axis} is out of range for {r + 1} dimensions")
     axis = int(axis) % (r + 1)
     return concat([expand_dims(t, axis) for t in ts], axis)
+
+
+def _with_others(self, others):
+    if isinstance(others, (list, tuple)):
+        return [self, *others]
+    return [self, others]
+
+
+@chainable("concat")
+def _concat_method(self, x, axis=0):
+    """TF.js ``t.concat(x, axis)``: ``concat([t, *x], axis)`` (``x`` a tensor or a list)."""
+    return concat(_with_others(self, x), axis)
+
+
+@chainable("stack")
+def _stack_method(self, x, axis=0):
+    """TF.js ``t.stack(x, axis)``: ``stack([t, *x], axis)`` (``x`` a tensor or a list)."""
+    return stack(_with_others(self, x), axis)
 
 
 @chainable()
