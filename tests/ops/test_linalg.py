@@ -202,3 +202,11 @@ def test_namespace():
     assert lf.linalg.matmul is lf.mat_mul
     for name in lf.linalg.__all__:
         assert callable(getattr(lf.linalg, name))
+
+
+def test_low_precision_decompositions(backend):
+    a = lf.tensor([[4.0, 2.0], [2.0, 5.0]], dtype="float16")
+    for out in [lf.linalg.inv(a), lf.linalg.det(a), lf.linalg.cholesky(a), *lf.linalg.qr(a),
+                *lf.linalg.svd(a), *lf.linalg.eigh(a), lf.linalg.solve(a, a)]:
+        assert out.dtype == "float16" and out.numpy().dtype == np.float16
+    assert lf.linalg.det(a).item() == pytest.approx(16.0, rel=1e-3)

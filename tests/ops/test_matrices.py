@@ -231,3 +231,19 @@ def test_einsum_errors(backend):
         lf.einsum("ijk->i", a)
     with pytest.raises(lf.errors.InvalidArgumentError, match=r"einsum: repeated output"):
         lf.einsum("ij->ii", a)
+
+
+def test_mat_mul_second_order(backend):
+    from tests._support.opcheck import check_second_order
+
+    check_second_order(lambda x: lf.mat_mul(x, x, transpose_b=True), [[0.5, -1.0], [2.0, 0.3]])
+
+
+def test_low_precision(backend, rng):
+    a = rng.uniform(-1, 1, (2, 3)).astype(np.float16)
+    b = rng.uniform(-1, 1, (3, 2)).astype(np.float16)
+    got = lf.mat_mul(lf.tensor(a), lf.tensor(b))
+    assert got.dtype == "float16" and got.numpy().dtype == np.float16
+    np.testing.assert_allclose(got.numpy(), a.astype(np.float64) @ b, rtol=1e-2, atol=1e-2)
+    e = lf.einsum("ij,jk->ik", lf.tensor(a), lf.tensor(b))
+    assert e.dtype == "float16" and e.numpy().dtype == np.float16
