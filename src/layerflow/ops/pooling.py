@@ -52,9 +52,9 @@ def _pool(op, kind, x, n, filter_size, strides, pad, data_format, dilations=1, b
     zero_pad = False
     if base_pad and pad == "same" and any(d > 1 for d in dilations):
         # NOTE: TF.js's pool() pools dilated windows through space_to_batch, whose 'same'
-        # padding is zeros that take part in the pooling, ceil(total / 2) of them first.
+        # padding is zeros that take part in the pooling (total // 2 of them first).
         totals = [(k - 1) * d for k, d in zip(window, dilations)]
-        pad = tuple((t - t // 2, t // 2) for t in totals)
+        pad = tuple((t // 2, t - t // 2) for t in totals)
         zero_pad = True
     x, added = add_batch(x, n + 2)
     xl = to_last(x, first)
