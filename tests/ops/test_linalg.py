@@ -210,3 +210,21 @@ def test_low_precision_decompositions(backend):
                 *lf.linalg.svd(a), *lf.linalg.eigh(a), lf.linalg.solve(a, a)]:
         assert out.dtype == "float16" and out.numpy().dtype == np.float16
     assert lf.linalg.det(a).item() == pytest.approx(16.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("lower", [True, False])
+@pytest.mark.parametrize("sa,sb", [((3, 3), (3, 2)), ((3, 3), (3,)), ((2, 2, 2), (2, 1))])
+def test_solve_triangular(backend, rng, lower, sa, sb):
+    a = _well_conditioned(rng, sa)
+    b = rng.uniform(-1, 1, sb).astype(np.float32)
+
+    def ref(x, y):
+        x = np.tril(x) if lower else np.triu(x)
+        x = x.astype(np.float64)
+        if y.ndim == 1:
+            return np.linalg.solve(x, y[:, None])[:, 0]
+        return np.linalg.solve(x, np.broadcast_to(y, x.shape[:-2] + y.shape[-2:]))
+
+    check_forward(lambda x, y: lf.linalg.solve_triangular(x, y, lower=lower), ref, [a, b],
+                  dtype="float32", **F32)
+    check_grad(lambda x, y: lf.linalg.solve_triangular(x, y, lower=lower), [a, b])

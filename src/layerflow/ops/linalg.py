@@ -18,8 +18,8 @@ from layerflow.errors import InvalidArgumentError, NotSupportedError, ShapeError
 from layerflow.ops._define import as_tensor, run, run_multi, unbroadcast
 from layerflow.ops.matrices import float_input, mat_mul, matmul, swap_last
 
-__all__ = ["qr", "gram_schmidt", "band_part", "inv", "det", "slogdet", "solve", "cholesky",
-           "svd", "eigh", "matmul"]
+__all__ = ["qr", "gram_schmidt", "band_part", "inv", "det", "slogdet", "solve",
+           "solve_triangular", "cholesky", "svd", "eigh", "matmul"]
 
 
 def _matrix_input(x, name: str, op: str, square: bool = False):
@@ -296,6 +296,52 @@ def _solve_grad(dy, inputs, out, attrs):
     a, b = inputs
     db = solve(swap_last(a), dy)
     da = neg(mat_mul(db, out, transpose_b=True))
+    return unbroadcast(da, a.shape), unbroadcast(db, b.shape)
+
+
+def solve_triangular(a, b, lower: bool = False):
+    """Solve ``a @ x = b`` with ``a`` triangular (only its ``lower`` or upper triangle is read).
+
+    >>> import layerflow as lf
+    >>> a = lf.tensor([[2.0, 0.0], [1.0, 1.0]])
+    >>> lf.linalg.solve_triangular(a, lf.tensor([[2.0], [3.0]]), lower=True).array_sync()
+    [[1.0], [2.0]]
+    """
+    from layerflow.ops.elementwise import cast
+    from layerflow.ops.shape import reshape
+
+    a = _matrix_input(a, "a", "solve_triangular", square=True)
+    b = float_input(b, "b", "solve_triangular")
+    if b.dtype != a.dtype:
+        from layerflow.engine import dtypes
+
+        dtype = dtypes.upcast(a.dtype, b.dtype)
+        a, b = cast(a, dtype), cast(b, dtype)
+    if b.rank == 1 and a.rank == 2:
+        return reshape(solve_triangular(a, reshape(b, (-1, 1)), lower), (-1,))
+    m = a.shape[-1]
+    if b.rank < 2 or (m is not None and b.shape[-2] is not None and b.shape[-2] != m):
+        raise ShapeError(f"solve_triangular: a of shape {a.shape} and b of shape {b.shape} do "
+                         "not match (b must be (..., m, k) or (m,))")
+    try:
+        from layerflow.ops._define import broadcast_shapes
+
+        batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], "solve_triangular")
+    except ShapeError:
+        raise ShapeError(f"solve_triangular: batch dimensions of {a.shape} and {b.shape} "
+                         "cannot be broadcast together") from None
+    return run("solve_triangular", (a, b), batch + b.shape[-2:], a.dtype,
+               {"lower": bool(lower)}, grad=_solve_triangular_grad)
+
+
+def _solve_triangular_grad(dy, inputs, out, attrs):
+    from layerflow.ops.elementwise import neg
+
+    a, b = inputs
+    lower = attrs["lower"]
+    db = solve_triangular(swap_last(a), dy, lower=not lower)
+    da = neg(mat_mul(db, out, transpose_b=True))
+    da = band_part(da, -1, 0) if lower else band_part(da, 0, -1)
     return unbroadcast(da, a.shape), unbroadcast(db, b.shape)
 
 

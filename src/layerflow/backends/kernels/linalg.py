@@ -70,6 +70,10 @@ def kernels(xp) -> dict:
         b_up = xp.broadcast_to(_up(b), batch + b.shape[-2:])
         return xp.linalg.solve(a, b_up).astype(b.dtype)
 
+    def solve_triangular(a, b, lower):
+        a = xp.tril(a) if lower else xp.triu(a)
+        return solve(a, b)
+
     def cholesky(a):
         return xp.linalg.cholesky(_up(a)).astype(a.dtype)
 
@@ -98,6 +102,7 @@ def kernels(xp) -> dict:
         "det": det,
         "slogdet": slogdet,
         "solve": solve,
+        "solve_triangular": solve_triangular,
         "cholesky": cholesky,
         "svd": svd,
         "eigh": eigh,
@@ -125,4 +130,12 @@ def jax_kernels() -> dict:
         w, v = jnp.linalg.eigh(_up(x), UPLO="L", symmetrize_input=False)
         return w.astype(x.dtype), v.astype(x.dtype)
 
-    return {"eigh": eigh}
+    def solve_triangular(a, b, lower):
+        from jax.scipy.linalg import solve_triangular as triangular
+
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a_up = jnp.broadcast_to(_up(a), batch + a.shape[-2:])
+        b_up = jnp.broadcast_to(_up(b), batch + b.shape[-2:])
+        return triangular(a_up, b_up, lower=lower).astype(b.dtype)
+
+    return {"eigh": eigh, "solve_triangular": solve_triangular}
