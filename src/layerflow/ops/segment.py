@@ -21,7 +21,7 @@ __all__ = ["unsorted_segment_sum", "segment_sum", "segment_max"]
 
 def _inputs(x, segment_ids, num_segments, op: str):
     from layerflow.ops.elementwise import cast
-    from layerflow.ops.slicing import IndexOutOfRangeError
+    from layerflow.ops.slicing import IndexOutOfRangeError, concrete, needs_values
 
     x = as_tensor(x, "x", op)
     if x.dtype == "string":
@@ -38,15 +38,15 @@ def _inputs(x, segment_ids, num_segments, op: str):
     if num_segments is None:
         if ids._symbolic:
             raise NotSupportedError(f"{op}: num_segments is needed for symbolic inputs")
-        values = ids.numpy()
+        values = needs_values(ids, op)
         num_segments = int(values.max()) + 1 if values.size else 0
     if isinstance(num_segments, bool) or not isinstance(num_segments, (int, np.integer)) \
             or num_segments < 0:
         raise InvalidArgumentError(f"{op}: num_segments must be a non-negative integer, got "
                                    f"{num_segments!r}")
     num_segments = int(num_segments)
-    if not ids._symbolic:
-        values = ids.numpy()
+    values = concrete(ids)
+    if values is not None:
         bad = values[(values < 0) | (values >= num_segments)]
         if bad.size:
             raise IndexOutOfRangeError(f"{op}: segment_ids must be in [0, {num_segments}), got "

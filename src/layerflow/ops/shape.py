@@ -256,6 +256,8 @@ def pad(x, paddings, constant_value=0):
     if x.dtype == "string":
         raise DTypeError("pad: expected a numeric tensor, got dtype string")
     pads = pairs(paddings, x.rank, "pad", shape=x.shape)
+    if isinstance(constant_value, (Tensor, np.ndarray, np.generic)):
+        constant_value = np.asarray(constant_value).item()
     shape = tuple(None if d is None else d + a + b for d, (a, b) in zip(x.shape, pads))
     return run("pad", (x,), shape, x.dtype, {"paddings": pads, "constant_value": constant_value},
                grad=_pad_grad)
@@ -347,7 +349,10 @@ def broadcast_args(s0, s1):
     if s0._symbolic or s1._symbolic:
         n = None if None in (s0.shape[0], s1.shape[0]) else max(s0.shape[0], s1.shape[0])
         return SymbolicTensor((n,), "int32")
-    out = broadcast_shapes(tuple(s0.numpy().tolist()), tuple(s1.numpy().tolist()),
+    from layerflow.ops.slicing import needs_values
+
+    out = broadcast_shapes(tuple(needs_values(s0, "broadcast_args").tolist()),
+                           tuple(needs_values(s1, "broadcast_args").tolist()),
                            "broadcast_args")
     return tensor(list(out), dtype="int32") if out else tensor(np.zeros((0,), np.int32))
 
@@ -514,7 +519,9 @@ def setdiff1d(x, y):
     if x._symbolic or y._symbolic:
         raise NotSupportedError("setdiff1d: the output size depends on the values, so it needs "
                                 "eager (non-symbolic) inputs")
-    xs, ys = x.numpy(), y.numpy()
+    from layerflow.ops.slicing import needs_values
+
+    xs, ys = needs_values(x, "setdiff1d"), needs_values(y, "setdiff1d")
     keep = ~np.isin(xs, ys)
     return [tensor(xs[keep], dtype=x.dtype),
             tensor(np.nonzero(keep)[0].astype(np.int32), dtype="int32")]

@@ -37,6 +37,25 @@ class IndexOutOfRangeError(LayerflowError, IndexError):
     """An index is outside the dimension it indexes."""
 
 
+def concrete(t):
+    """``t``'s values as a NumPy array, or None while tracing (``lf.compile``) or symbolic."""
+    if t._symbolic:
+        return None
+    try:
+        return t.numpy()
+    except Exception:  # NOTE: a jax tracer has no values; value checks are skipped then
+        return None
+
+
+def needs_values(t, op: str):
+    """``t``'s values, or a NotSupportedError for ops whose output size depends on them."""
+    values = concrete(t)
+    if values is None:
+        raise NotSupportedError(f"{op}: the output size depends on the input values, so it "
+                                "needs eager inputs (not symbolic, not inside lf.compile)")
+    return values
+
+
 # -- the slice kernel and its gradient -------------------------------------------------------
 def _spec_len(s, d):
     if d is None:
@@ -212,7 +231,7 @@ def _is_bool_mask(it) -> bool:
 
 def _is_array_index(it) -> bool:
     if isinstance(it, (Tensor, SymbolicTensor)):
-        return it.rank > 0
+        return it.rank > 0 or it.dtype == "int32"
     return isinstance(it, (list, np.ndarray))
 
 
@@ -227,9 +246,9 @@ def _getitem(self, key):
         key = (key,)
     items = []
     for it in key:
-        if isinstance(it, (Tensor, SymbolicTensor)) and it.rank == 0 and it.dtype == "int32" \
-                and not it._symbolic:
-            it = int(it.item())
+        if isinstance(it, (Tensor, SymbolicTensor)) and it.rank == 0 and it.dtype == "int32":
+            value = concrete(it)
+            it = int(value) if value is not None else it
         elif isinstance(it, np.ndarray) and it.ndim == 0 and it.dtype.kind in "iu":
             it = int(it)
         items.append(it)
@@ -275,8 +294,8 @@ def _getitem(self, key):
         from layerflow.ops.creation import tensor
 
         index = tensor(index.astype(np.int32), dtype="int32")
-    elif not index._symbolic and n is not None:
-        values = index.numpy()
+    elif n is not None and concrete(index) is not None:
+        values = concrete(index)
         if ((values < -n) | (values >= n)).any():
             bad = values[(values < -n) | (values >= n)]
             raise IndexOutOfRangeError(f"__getitem__: index {int(bad[0])} is out of range for "
@@ -310,9 +329,9 @@ def _indices(indices, op: str, name: str = "indices"):
 
 
 def _check_range(indices, n, op: str, what: str):
-    if indices._symbolic or n is None:
+    values = None if n is None else concrete(indices)
+    if values is None:
         return
-    values = indices.numpy()
     bad = values[(values < 0) | (values >= n)]
     if bad.size:
         raise IndexOutOfRangeError(f"{op}: {what} must be in [0, {n}), got {int(bad.flat[0])}")
@@ -395,8 +414,9 @@ def _nd_rule(x_shape, indices, op):
     if k is None or k > len(x_shape):
         raise ShapeError(f"{op}: the last dimension of indices ({k}) must be known and at most "
                          f"the rank of shape {tuple(x_shape)}")
-    if not indices._symbolic and None not in x_shape:
-        values = indices.numpy().reshape(-1, k)
+    values = None if None in x_shape else concrete(indices)
+    if values is not None:
+        values = values.reshape(-1, k)
         bad = (values < 0) | (values >= np.asarray(x_shape[:k], dtype=np.int64))
         if bad.any():
             row = values[bad.any(axis=1)][0].tolist()
@@ -506,10 +526,10 @@ def boolean_mask(tensor, mask, axis=0):
     if any(None not in (a, b) and a != b for a, b in zip(part, mask.shape)):
         raise ShapeError(f"boolean_mask: mask shape {mask.shape} does not match tensor shape "
                          f"{tensor.shape} at axis {axis}")
-    if tensor._symbolic or mask._symbolic:
+    if tensor._symbolic:
         raise NotSupportedError("boolean_mask: the output size depends on the mask's values, so "
                                 "it needs eager (non-symbolic) inputs")
-    index = np.nonzero(mask.numpy().reshape(-1))[0].astype(np.int32)
+    index = np.nonzero(needs_values(mask, "boolean_mask").reshape(-1))[0].astype(np.int32)
     flat = reshape(tensor, list(tensor.shape[:axis]) + [math.prod(part)]
                    + list(tensor.shape[axis + k:]))
     return gather(flat, make(index, dtype="int32"), axis)
