@@ -148,6 +148,8 @@ def test_symbolic_shapes(backend):
     assert lf.log_softmax(x, 1).shape == (None, 3, 4)
     m = lf.moments(x, [0, 1])
     assert m.mean.shape == (4,) and m.variance.shape == (4,)
+    m = lf.moments(lf.SymbolicTensor((None, None, 4)), 2)
+    assert m.mean.shape == (None, None) and m.variance.shape == (None, None)
     assert lf.batch_norm(x, lf.SymbolicTensor((4,)), lf.ones([4])).shape == (None, 3, 4)
     assert lf.local_response_normalization(lf.SymbolicTensor((None, 2, 2, 3))).shape == \
         (None, 2, 2, 3)

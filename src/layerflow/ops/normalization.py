@@ -41,7 +41,7 @@ def _float_input(x, name: str, op: str, dtype: str | None = None):
 
 
 # -- batch_norm --------------------------------------------------------------------------------
-@chainable("batch_norm", "batchnorm")
+@chainable("batch_norm")
 def batch_norm(x, mean, variance, offset=None, scale=None, variance_epsilon: float = 0.001):
     """``(x - mean) / sqrt(variance + variance_epsilon) * scale + offset``.
 
@@ -120,11 +120,13 @@ def moments(x, axes=None, keepdims: bool = False, *, keep_dims=None) -> Moments:
     keepdims = bool(keepdims if keep_dims is None else keep_dims)
     x = _float_input(x, "x", "moments")
     axes = normalize_axes(axes, x.rank, "moments")
-    m = reduce_mean(x, axis=axes, keepdims=keepdims)
-    kept = m if keepdims else reshape(m, tuple(1 if i in axes else d
-                                               for i, d in enumerate(x.shape)))
-    if x._symbolic:
-        kept = m if keepdims else reduce_mean(x, axis=axes, keepdims=True)
+    kept = reduce_mean(x, axis=axes, keepdims=True)
+    if keepdims:
+        m = kept
+    elif x._symbolic:
+        m = reduce_mean(x, axis=axes, keepdims=False)
+    else:
+        m = reshape(kept, tuple(d for i, d in enumerate(x.shape) if i not in axes))
     v = reduce_mean(square(sub(x, kept)), axis=axes, keepdims=keepdims)
     return Moments(m, v)
 
