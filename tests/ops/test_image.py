@@ -373,7 +373,7 @@ def test_threshold_bad_input(backend):
         lf.image.threshold(lf.zeros([2, 2, 1]), method="mean")
 
 
-# -- non-max suppression ------------------------------------------------------------------------------
+# -- non-max suppression ----------------------------------------------------------------------
 def _boxes():
     return np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11],
                      [0, 10.1, 1, 11.1], [0, 100, 1, 101]], dtype=np.float32)
