@@ -141,6 +141,9 @@ def sub(a, b):
     >>> lf.sub(lf.tensor([10, 20]), 1).array_sync()
     [9, 19]
     """
+    a, b = binary_inputs(a, b, "sub")
+    if a.dtype == "bool":  # NOTE: bool - bool has no bool result; compute it in int32
+        a, b = cast(a, "int32"), cast(b, "int32")
     return binary("sub", a, b, _sub_grad)
 
 
