@@ -48,6 +48,7 @@ class Engine:
         self.seed: int | None = None
         self.seed_counter = 0
         self.trace_keys: list = []
+        self.name_counts: dict[str, int] = {}  # unique layer/model names (dense, dense_1 ...)
         self.lock = threading.RLock()
 
     # -- backend ---------------------------------------------------------------------------

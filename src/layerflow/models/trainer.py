@@ -1,0 +1,303 @@
+"""Built-in training: compile, fit, evaluate, predict and the *_on_batch calls.
+
+The train step is one function of (batch) that reads and assigns only variables: the model's
+weights, the optimizer's state and the metrics' state. On the jax backend it goes through
+``lf.compile(step, variables=...)``, so XLA compiles the forward pass, the tape's backward pass,
+the optimizer update and the metric updates into one program per input signature; on the numpy
+backend (or with ``run_eagerly=True``) the same function runs eagerly. Both give the same
+numbers. Randomness inside (dropout) comes from ``lf.set_seed``'s sequence.
+
+>>> import numpy as np, layerflow as lf
+>>> lf.set_seed(0)
+>>> model = lf.sequential([lf.layers.Dense(1, input_shape=[1])])
+>>> model.compile(optimizer=lf.optimizers.SGD(0.1), loss='mean_squared_error')
+>>> xs = np.array([[1.0], [2.0], [3.0], [4.0]]); ys = 2 * xs - 1
+>>> history = model.fit(xs, ys, epochs=200, verbose=0)
+>>> round(float(model.predict(np.array([[5.0]]))[0, 0]), 1)
+9.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from layerflow.engine.context import ENGINE
+from layerflow.engine.memory import tidy
+from layerflow.engine.tensor import Tensor
+from layerflow.errors import InvalidArgumentError, LayerflowError
+from layerflow.models.data import ArrayData, DataError, to_numpy_list
+
+
+class NotCompiledError(LayerflowError, RuntimeError):
+    """fit/evaluate called before compile."""
+
+
+class Trainer:
+    """The training machinery of one model (composition, not inheritance)."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.optimizer = None
+        self.spec = None
+        self.compiled = False
+        self.run_eagerly = False
+        self.jit_compile = "auto"
+        self.steps_per_execution = 1
+        self._steps: dict = {}
+        self.stop_training = False
+
+    # -- compile -----------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                run_eagerly=False, jit_compile="auto", steps_per_execution=1,
+                weighted_metrics=None) -> None:
+        from layerflow import optimizers
+        from layerflow.models.compile_utils import LossSpec
+
+        self.optimizer = optimizers.get(optimizer)
+        self.spec = LossSpec(loss, loss_weights, metrics, self._output_names())
+        self.run_eagerly = bool(run_eagerly)
+        self.jit_compile = jit_compile
+        if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+            raise InvalidArgumentError("compile: steps_per_execution must be a positive int, "
+                                       f"got {steps_per_execution!r}")
+        self.steps_per_execution = steps_per_execution
+        self._steps = {}
+        self.compiled = True
+
+    def _output_names(self) -> list[str]:
+        names = self.model.output_names if self.model._graph is not None else []
+        return names or ["output"]
+
+    def _input_names(self) -> list[str]:
+        names = self.model.input_names if self.model._graph is not None else []
+        return names or ["input"]
+
+    def _require_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise NotCompiledError(f"{what}: the model must be compiled first: "
+                                   "model.compile(optimizer=..., loss=...)")
+
+    # -- the steps ---------------------------------------------------------------------------
+    def _use_compiler(self) -> bool:
+        return (ENGINE.get_backend().name == "jax" and not self.run_eagerly
+                and self.jit_compile is not False)
+
+    def _state_variables(self) -> list:
+        return self.model.weights + self.optimizer.variables + self.spec.variables
+
+    def _call_model(self, x: list, training: bool):
+        inputs = x[0] if len(x) == 1 else x
+        out = self.model(inputs, training=training)
+        return list(out.values()) if isinstance(out, dict) else (
+            list(out) if isinstance(out, (list, tuple)) else [out])
+
+    def _train_step(self, x, y, sample_weight):
+        from layerflow.autodiff import GradientTape
+
+        trainable = self.model.trainable_weights
+        with GradientTape() as tape:
+            y_pred = self._call_model(x, training=True)
+            total, parts = self.spec.total_loss(y, y_pred, sample_weight, self.model.losses)
+        grads = tape.gradient(total, trainable)
+        self.optimizer.apply_gradients(zip(grads, trainable))
+        self.spec.update_metrics(y, y_pred, sample_weight, total, parts, x[0].shape[0])
+        return self.spec.results()
+
+    def _test_step(self, x, y, sample_weight):
+        y_pred = self._call_model(x, training=False)
+        total, parts = self.spec.total_loss(y, y_pred, sample_weight, self.model.losses)
+        self.spec.update_metrics(y, y_pred, sample_weight, total, parts, x[0].shape[0])
+        return self.spec.results()
+
+    def _predict_step(self, x):
+        return self._call_model(x, training=False)
+
+    def _step(self, kind: str):
+        """The eager or compiled step function for ``kind`` ('train', 'test', 'predict')."""
+        step = self._steps.get(kind)
+        if step is not None:
+            return step
+        fn = {"train": self._train_step, "test": self._test_step,
+              "predict": self._predict_step}[kind]
+        if kind == "train":
+            self.optimizer.build(self.model.trainable_weights)
+        if self._use_compiler():
+            from layerflow.engine.compile import compile as lf_compile
+
+            variables = self.model.weights if kind == "predict" else self._state_variables()
+            fn = lf_compile(fn, variables=variables)
+        self._steps[kind] = fn
+        return fn
+
+    # -- data ------------------------------------------------------------------------------------
+    def _array_data(self, x, y, sample_weight, class_weight=None) -> ArrayData:
+        xs = to_numpy_list(x, self._input_names(), "input x")
+        if xs is None:
+            raise DataError("x is required")
+        ys = to_numpy_list(y, self._output_names(), "target y")
+        sw = None if sample_weight is None else np.asarray(
+            sample_weight.numpy() if isinstance(sample_weight, Tensor) else sample_weight,
+            dtype=np.float32)
+        if class_weight is not None:
+            if ys is None:
+                raise DataError("class_weight needs targets y")
+            sw = _class_weights(ys[0], class_weight, sw)
+        return ArrayData(xs, ys, sw)
+
+    @staticmethod
+    def _tensors(batch):
+        from layerflow.engine.convert import to_tensor
+
+        x, y, sw = batch
+        return ([to_tensor(a) for a in x], None if y is None else [to_tensor(a) for a in y],
+                None if sw is None else to_tensor(sw))
+
+    # -- fit ---------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_freq=1):
+        from layerflow.callbacks import make_callback_list
+
+        self._require_compiled("fit")
+        batch_size = _batch_size(batch_size)
+        data = self._array_data(x, y, sample_weight, class_weight)
+        if data.y is None:
+            raise DataError("fit: targets y are required")
+        val = None
+        if validation_data is not None:
+            val = self._validation_data(validation_data)
+        elif validation_split:
+            data, val = data.split(validation_split)
+        verbose = 1 if verbose == "auto" else verbose
+        steps = data.num_batches(batch_size) if steps_per_epoch is None else int(steps_per_epoch)
+        history, cb = make_callback_list(callbacks, self.model, verbose, epochs, steps)
+        self.stop_training = False
+        rng = np.random.default_rng(ENGINE.next_seed())
+        step = self._step("train")
+        cb.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            self.spec.reset()
+            cb.on_epoch_begin(epoch)
+            order = rng.permutation(data.size) if shuffle else np.arange(data.size)
+            logs = {}
+            for index, batch in enumerate(data.batches(batch_size, order)):
+                if index >= steps:
+                    break
+                cb.on_batch_begin(index)
+                logs = tidy(lambda b=batch: _floats(step(*self._tensors(b))))
+                cb.on_batch_end(index, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(logs)
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_data(val, batch_size, validation_steps)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cb.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        cb.on_train_end()
+        return history
+
+    def _validation_data(self, validation_data) -> ArrayData:
+        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+            raise DataError("validation_data must be (x_val, y_val) or (x_val, y_val, "
+                            "sample_weight)")
+        return self._array_data(*validation_data)
+
+    # -- evaluate / predict -----------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        self._require_compiled("evaluate")
+        data = self._array_data(x, y, sample_weight)
+        if data.y is None:
+            raise DataError("evaluate: targets y are required")
+        logs = self._evaluate_data(data, _batch_size(batch_size), steps)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_data(self, data: ArrayData, batch_size: int, steps=None) -> dict:
+        step = self._step("test")
+        self.spec.reset()
+        logs = {}
+        for index, batch in enumerate(data.batches(batch_size, np.arange(data.size))):
+            if steps is not None and index >= steps:
+                break
+            logs = tidy(lambda b=batch: _floats(step(*self._tensors(b))))
+        return logs
+
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
+        xs = to_numpy_list(x, self._input_names(), "input x")
+        data = ArrayData(xs, None, None)
+        step = self._step("predict")
+        chunks = None
+        for index, batch in enumerate(data.batches(_batch_size(batch_size),
+                                                   np.arange(data.size))):
+            if steps is not None and index >= steps:
+                break
+            outs = tidy(lambda b=batch: [t.numpy() for t in step(self._tensors(b)[0])])
+            chunks = [[o] for o in outs] if chunks is None else [
+                c + [o] for c, o in zip(chunks, outs)]
+        results = [np.concatenate(c, axis=0) for c in chunks]
+        return results[0] if len(results) == 1 else results
+
+    # -- single batches ------------------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        self._require_compiled("train_on_batch")
+        data = self._array_data(x, y, sample_weight, class_weight)
+        self.spec.reset()
+        batch = next(data.batches(data.size, np.arange(data.size)))
+        logs = tidy(lambda: _floats(self._step("train")(*self._tensors(batch))))
+        return _logs_out(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._require_compiled("test_on_batch")
+        data = self._array_data(x, y, sample_weight)
+        self.spec.reset()
+        batch = next(data.batches(data.size, np.arange(data.size)))
+        logs = tidy(lambda: _floats(self._step("test")(*self._tensors(batch))))
+        return _logs_out(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        return self.predict(x, batch_size=None if x is None else _first_len(x))
+
+    def dispose(self) -> None:
+        if self.optimizer is not None:
+            self.optimizer.dispose()
+
+
+def _first_len(x) -> int:
+    if isinstance(x, dict):
+        x = next(iter(x.values()))
+    if isinstance(x, (list, tuple)) and x and hasattr(x[0], "shape"):
+        x = x[0]
+    return max(len(x), 1)
+
+
+def _batch_size(batch_size) -> int:
+    if batch_size is None:
+        return 32
+    if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise InvalidArgumentError(f"batch_size must be a positive integer, got {batch_size!r}")
+    return int(batch_size)
+
+
+def _floats(logs: dict) -> dict:
+    return {k: float(v.item()) if isinstance(v, Tensor) else float(v) for k, v in logs.items()}
+
+
+def _logs_out(logs: dict, return_dict: bool):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _class_weights(y: np.ndarray, class_weight: dict, sample_weight):
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[
+        :, 0].round().astype(int)
+    weights = np.array([float(class_weight.get(int(c), 1.0)) for c in labels], np.float32)
+    return weights if sample_weight is None else weights * sample_weight
