@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+
+# NOTE: Keras (the reference in tests) defaults to the TensorFlow backend, which is not installed.
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np
 import pytest
