@@ -25,6 +25,7 @@ class SymbolicTensor:
     _symbolic = True
     _is_variable = False
     __array_priority__ = 100
+    __array_ufunc__ = None  # NOTE: `ndarray + tensor` defers to Tensor.__radd__, not NumPy
 
     def __init__(self, shape, dtype: str = "float32", name: str | None = None) -> None:
         self.shape = tuple(None if d is None else int(d) for d in shape)

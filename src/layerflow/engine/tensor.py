@@ -36,6 +36,7 @@ class Tensor:
     _is_variable = False
     # NOTE: NumPy must defer to our operators (`ndarray + Tensor` -> Tensor.__radd__).
     __array_priority__ = 100
+    __array_ufunc__ = None  # NOTE: `ndarray + tensor` defers to Tensor.__radd__, not NumPy
 
     def __init__(self, *args, **kwargs):
         raise TypeError("make tensors with lf.tensor(...) or another creation op")
