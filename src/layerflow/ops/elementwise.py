@@ -22,8 +22,9 @@ from layerflow.ops._define import (
     unbroadcast,
 )
 
-# NOTE: the family is split in three modules: this one (arithmetic, cast, exp/log/sqrt/square),
-# ops/math.py (basic math, activations, complex) and ops/logical.py (comparisons, logic, where).
+# NOTE: the family is split in three modules: this one (arithmetic, cast, complex/real/imag,
+# exp/log/sqrt/square), ops/math.py (basic math, activations) and ops/logical.py (comparisons,
+# logic, where).
 # Their names are re-exported from here, loaded lazily by __getattr__ below so that either
 # module may be imported first without an import cycle.
 _MATH = ("abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "atan2", "ceil", "floor",
@@ -31,13 +32,13 @@ _MATH = ("abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "atan2", "cei
          "log1p", "rsqrt", "reciprocal", "erf", "is_finite", "is_inf", "is_nan", "step",
          "sigmoid", "log_sigmoid", "relu", "relu6", "elu", "selu", "leaky_relu", "prelu",
          "softplus", "gelu", "silu", "swish", "mish", "hard_sigmoid", "softsign", "hard_swish",
-         "hard_silu", "complex", "real", "imag")
+         "hard_silu")
 _LOGICAL = ("equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
             "logical_and", "logical_or", "logical_not", "logical_xor", "bitwise_and", "where")
 
 __all__ = ["add", "sub", "mul", "div", "neg", "cast", "exp", "log", "square", "sqrt",  # noqa: F822
            "add_n", "floor_div", "mod", "pow", "maximum", "minimum", "squared_difference",
-           "div_no_nan", *_MATH, *_LOGICAL]
+           "div_no_nan", "complex", "real", "imag", *_MATH, *_LOGICAL]
 
 
 def __getattr__(name: str):
@@ -496,6 +497,71 @@ def _div_no_nan_grad(dy, inputs, out, attrs):
     da = div_no_nan(dy, b)
     db = neg(div_no_nan(mul(dy, a), mul(b, b)))
     return unbroadcast(da, a.shape), unbroadcast(db, b.shape)
+
+
+# -- complex numbers -------------------------------------------------------------------------
+def complex(real, imag):  # noqa: A001  (TF.js's name)
+    """A complex64 tensor from real and imaginary parts of the same shape.
+
+    >>> import layerflow as lf
+    >>> lf.complex(lf.tensor([1.0]), lf.tensor([2.0])).array_sync()
+    [(1+2j)]
+    """
+    re = as_tensor(real, "real", "complex", "float32")
+    im = as_tensor(imag, "imag", "complex", "float32")
+    for name, t in (("real", re), ("imag", im)):
+        if t.dtype == "string" or t.dtype == "complex64":
+            raise DTypeError(f"complex: expected a real numeric tensor for '{name}', got dtype "
+                             f"{t.dtype}")
+    if len(re.shape) != len(im.shape) or any(
+            a is not None and b is not None and a != b for a, b in zip(re.shape, im.shape)):
+        raise ShapeError(f"complex: real and imag must have the same shape, got {re.shape} and "
+                         f"{im.shape}")
+    re, im = cast(re, "float32"), cast(im, "float32")
+    shape = tuple(a if a is not None else b for a, b in zip(re.shape, im.shape))
+    return run("complex", (re, im), shape, "complex64", grad=_complex_grad)
+
+
+def _complex_grad(dy, inputs, out, attrs):
+    return real(dy), imag(dy)
+
+
+def real(x):
+    """The real part of a complex tensor (float32); a real tensor is returned as is.
+
+    >>> import layerflow as lf
+    >>> lf.real(lf.complex([1.0], [2.0])).array_sync()
+    [1.0]
+    """
+    x = as_tensor(x, "x", "real")
+    check_numeric(x, "real")
+    dtype = "float32" if x.dtype == "complex64" else x.dtype
+    return run("real", (x,), x.shape, dtype, grad=_real_grad)
+
+
+def _real_grad(dy, inputs, out, attrs):
+    if inputs[0].dtype != "complex64":
+        return (dy,)
+    return (complex(dy, mul(dy, 0)),)
+
+
+def imag(x):
+    """The imaginary part of a complex tensor (float32); zeros for a real tensor.
+
+    >>> import layerflow as lf
+    >>> lf.imag(lf.complex([1.0], [2.0])).array_sync()
+    [2.0]
+    """
+    x = as_tensor(x, "x", "imag")
+    check_numeric(x, "imag")
+    dtype = "float32" if x.dtype == "complex64" else x.dtype
+    return run("imag", (x,), x.shape, dtype, grad=_imag_grad)
+
+
+def _imag_grad(dy, inputs, out, attrs):
+    if inputs[0].dtype != "complex64":
+        return (mul(dy, 0),)
+    return (complex(mul(dy, 0), dy),)
 
 
 # NOTE: reflected operators (2 - t, 2 / t ...) put the Python value first.

@@ -1,4 +1,4 @@
-"""Basic math: trigonometry, rounding, erf, activations, complex numbers (part of the
+"""Basic math: trigonometry, rounding, erf, tests of values, activations (part of the
 elementwise family; re-exported by ``ops/elementwise.py``).
 
 Float-math ops accept int32/bool input and give float32, as TF.js's kernels do; ``abs``,
@@ -15,7 +15,7 @@ import builtins
 import math as _pymath
 
 from layerflow.engine import dtypes
-from layerflow.errors import DTypeError, InvalidArgumentError, ShapeError
+from layerflow.errors import InvalidArgumentError
 from layerflow.ops._define import as_tensor, chainable, run, unbroadcast
 from layerflow.ops.elementwise import (
     add,
@@ -40,7 +40,7 @@ __all__ = ["abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "atan2", "c
            "expm1", "log1p", "rsqrt", "reciprocal", "erf", "is_finite", "is_inf", "is_nan",
            "step", "sigmoid", "log_sigmoid", "relu", "relu6", "elu", "selu", "leaky_relu",
            "prelu", "softplus", "gelu", "silu", "swish", "mish", "hard_sigmoid", "softsign",
-           "hard_swish", "hard_silu", "complex", "real", "imag"]
+           "hard_swish", "hard_silu"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -594,68 +594,3 @@ def hard_swish(x):
 
 
 hard_silu = hard_swish
-
-
-# -- complex numbers -------------------------------------------------------------------------
-def complex(real, imag):  # noqa: A001  (TF.js's name)
-    """A complex64 tensor from real and imaginary parts of the same shape.
-
-    >>> import layerflow as lf
-    >>> lf.complex(lf.tensor([1.0]), lf.tensor([2.0])).array_sync()
-    [(1+2j)]
-    """
-    re = as_tensor(real, "real", "complex", "float32")
-    im = as_tensor(imag, "imag", "complex", "float32")
-    for name, t in (("real", re), ("imag", im)):
-        if t.dtype == "string" or t.dtype == "complex64":
-            raise DTypeError(f"complex: expected a real numeric tensor for '{name}', got dtype "
-                             f"{t.dtype}")
-    if len(re.shape) != len(im.shape) or any(
-            a is not None and b is not None and a != b for a, b in zip(re.shape, im.shape)):
-        raise ShapeError(f"complex: real and imag must have the same shape, got {re.shape} and "
-                         f"{im.shape}")
-    re, im = cast(re, "float32"), cast(im, "float32")
-    shape = tuple(a if a is not None else b for a, b in zip(re.shape, im.shape))
-    return run("complex", (re, im), shape, "complex64", grad=_complex_grad)
-
-
-def _complex_grad(dy, inputs, out, attrs):
-    return real(dy), imag(dy)
-
-
-def real(x):
-    """The real part of a complex tensor (float32); a real tensor is returned as is.
-
-    >>> import layerflow as lf
-    >>> lf.real(lf.complex([1.0], [2.0])).array_sync()
-    [1.0]
-    """
-    x = as_tensor(x, "x", "real")
-    check_numeric(x, "real")
-    dtype = "float32" if x.dtype == "complex64" else x.dtype
-    return run("real", (x,), x.shape, dtype, grad=_real_grad)
-
-
-def _real_grad(dy, inputs, out, attrs):
-    if inputs[0].dtype != "complex64":
-        return (dy,)
-    return (complex(dy, mul(dy, 0)),)
-
-
-def imag(x):
-    """The imaginary part of a complex tensor (float32); zeros for a real tensor.
-
-    >>> import layerflow as lf
-    >>> lf.imag(lf.complex([1.0], [2.0])).array_sync()
-    [2.0]
-    """
-    x = as_tensor(x, "x", "imag")
-    check_numeric(x, "imag")
-    dtype = "float32" if x.dtype == "complex64" else x.dtype
-    return run("imag", (x,), x.shape, dtype, grad=_imag_grad)
-
-
-def _imag_grad(dy, inputs, out, attrs):
-    if inputs[0].dtype != "complex64":
-        return (mul(dy, 0),)
-    return (complex(mul(dy, 0), dy),)
