@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import layerflow as lf
 from layerflow.engine.symbolic import SymbolicTensor
 from layerflow.ops.slicing import IndexOutOfRangeError
-from tests._support.opcheck import check_forward, check_grad
+from tests._support.opcheck import check_forward, check_grad, check_second_order
 
 
 # -- slice / strided_slice -------------------------------------------------------------------
@@ -94,7 +94,10 @@ def test_getitem_errors(backend):
 def _shapes_and_keys(draw):
     shape = draw(st.lists(st.integers(1, 5), min_size=1, max_size=4))
     key = []
-    for d in shape[:draw(st.integers(0, len(shape)))]:
+    k = draw(st.integers(0, len(shape)))
+    where = draw(st.sampled_from(["none", "after", "before"]))
+    dims = shape[len(shape) - k:] if where == "before" else shape[:k]
+    for d in dims:
         kind = draw(st.sampled_from(["int", "slice", "none"]))
         if kind == "int":
             key.append(draw(st.integers(-d, d - 1)))
@@ -105,8 +108,10 @@ def _shapes_and_keys(draw):
             bound = st.one_of(st.none(), st.integers(-d - 2, d + 2))
             step = draw(st.one_of(st.none(), st.integers(-3, 3).filter(lambda s: s != 0)))
             key.append(slice(draw(bound), draw(bound), step))
-    if draw(st.booleans()):
-        key.insert(draw(st.integers(0, len(key))), Ellipsis)
+    if where == "after":
+        key.append(Ellipsis)
+    elif where == "before":
+        key.insert(0, Ellipsis)
     return shape, tuple(key)
 
 
@@ -286,3 +291,38 @@ def test_symbolic_slicing():
     assert lf.reverse(s, 1).shape == (None, 4, 3)
     assert lf.stack([s, s], 1).shape == (None, 2, 4, 3)
     assert lf.gather_nd(s, lf.tensor([[0, 1]])).shape == (1, 3)
+
+
+def test_rank_aliases(backend):
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(lf.slice2d(lf.tensor(x), [0, 1], [1, 2]).numpy(), x[:1, 1:])
+    np.testing.assert_array_equal(lf.reverse2d(lf.tensor(x), 1).numpy(), x[:, ::-1])
+    np.testing.assert_array_equal(lf.slice1d(lf.tensor([1, 2, 3]), 1, 2).numpy(), [2, 3])
+    with pytest.raises(lf.errors.ShapeError, match="slice1d: expected a rank-1 tensor"):
+        lf.slice1d(lf.tensor(x), 0, 1)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: lf.gather(t, lf.tensor([2, 0, 2])) * t,
+    lambda t: lf.concat([t, t[::-1]]) * lf.tile(t, [2]),
+    lambda t: lf.concat(lf.split(t, [1, 2])[::-1] + [t[:1]]) * lf.concat([t, t[:1]]),
+    lambda t: lf.stack(lf.unstack(t)[::-1]) * lf.mirror_pad(t, [[1, 1]])[1:4],
+])
+def test_second_order(backend, fn):
+    check_second_order(fn, [0.5, -1.5, 2.0])
+
+
+def test_compiled_slicing(backend):
+    if backend != "jax":
+        pytest.skip("lf.compile needs jax")
+    x = lf.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+    def f(x, i):
+        loss = lf.sum(lf.square(lf.gather(x[:, ::-1], i, 1)))
+        return [x[1, ::2], lf.gather(x, i, 1), x[:, i], lf.grad(
+            lambda u: lf.sum(lf.square(lf.gather(u[:, ::-1], i, 1))))(x), loss]
+
+    eager = f(x, lf.tensor([1, 0]))
+    compiled = lf.compile(f)(x, lf.tensor([1, 0]))
+    for a, b in zip(eager, compiled):
+        np.testing.assert_allclose(a.numpy(), b.numpy())

@@ -17,7 +17,8 @@ from layerflow.ops._define import as_tensor, chainable, normalize_axes, normaliz
 from layerflow.ops.slicing import _basic_index, strided
 
 __all__ = ["concat", "concat1d", "concat2d", "concat3d", "concat4d", "stack", "unstack",
-           "split", "tile", "reverse", "meshgrid"]
+           "split", "tile", "reverse", "reverse1d", "reverse2d", "reverse3d", "reverse4d",
+           "meshgrid"]
 
 
 def _tensor_list(tensors, op: str) -> list:
@@ -269,6 +270,30 @@ def reverse(x, axis=None):
 
 def _reverse_grad(dy, inputs, out, attrs):
     return (reverse(dy, list(attrs["axes"])),)
+
+
+def _reverse_nd(rank: int):
+    def fn(x, axis=None):
+        x = as_tensor(x, "x", f"reverse{rank}d")
+        if x.rank != rank:
+            raise ShapeError(f"reverse{rank}d: expected a rank-{rank} tensor, got shape "
+                             f"{x.shape}")
+        return reverse(x, axis)
+
+    fn.__name__ = fn.__qualname__ = f"reverse{rank}d"
+    fn.__doc__ = f"""``reverse`` of a rank-{rank} tensor (TF.js ``reverse{rank}d``).
+
+    >>> import layerflow as lf
+    >>> lf.reverse{rank}d(lf.zeros([2] * {rank})).shape[0]
+    2
+    """
+    return fn
+
+
+reverse1d = _reverse_nd(1)
+reverse2d = _reverse_nd(2)
+reverse3d = _reverse_nd(3)
+reverse4d = _reverse_nd(4)
 
 
 def meshgrid(x, y=None, indexing="xy"):

@@ -29,8 +29,8 @@ from layerflow.errors import (
 )
 from layerflow.ops._define import as_tensor, chainable, normalize_axis, run
 
-__all__ = ["slice", "strided_slice", "gather", "gather_nd", "scatter_nd",
-           "tensor_scatter_update", "boolean_mask"]
+__all__ = ["slice", "slice1d", "slice2d", "slice3d", "slice4d", "strided_slice", "gather",
+           "gather_nd", "scatter_nd", "tensor_scatter_update", "boolean_mask"]
 
 
 class IndexOutOfRangeError(LayerflowError, IndexError):
@@ -179,6 +179,29 @@ def slice(x, begin, size=None):  # noqa: A001  (TF.js's name)
         return SymbolicTensor(tuple(None if d is None and s == -1 else (d - b if s == -1 else s)
                                     for b, s, d in zip(begin, size, x.shape)), x.dtype)
     return strided(x, tuple(spec))
+
+
+def _slice_nd(rank: int):
+    def fn(x, begin, size=None):
+        x = as_tensor(x, "x", f"slice{rank}d")
+        if x.rank != rank:
+            raise ShapeError(f"slice{rank}d: expected a rank-{rank} tensor, got shape {x.shape}")
+        return slice(x, begin, size)
+
+    fn.__name__ = fn.__qualname__ = f"slice{rank}d"
+    fn.__doc__ = f"""``slice`` of a rank-{rank} tensor (TF.js ``slice{rank}d``).
+
+    >>> import layerflow as lf
+    >>> lf.slice{rank}d(lf.zeros([3] * {rank}), [1] * {rank}, [2] * {rank}).shape[0]
+    2
+    """
+    return fn
+
+
+slice1d = _slice_nd(1)
+slice2d = _slice_nd(2)
+slice3d = _slice_nd(3)
+slice4d = _slice_nd(4)
 
 
 @chainable()
