@@ -21,11 +21,12 @@ import numpy as np
 def kernels(xp) -> dict:
     return {
         "conv_layout_permute": lambda x, perm: xp.transpose(x, perm),
-        "dilation2d": lambda x, f, **a: _dilation2d(xp, x, f, **a),
-        "dilation2d_backprop_input": lambda x, f, dy, **a: _dilation2d_bp(xp, x, f, dy, True,
-                                                                          **a),
-        "dilation2d_backprop_filter": lambda x, f, dy, **a: _dilation2d_bp(xp, x, f, dy, False,
-                                                                           **a),
+        "dilation2d": lambda x, f, strides, dilations, pads: _dilation2d(
+            xp, x, f, strides, dilations, pads),
+        "dilation2d_backprop_input": lambda x, f, dy, strides, dilations, pads: _dilation2d_bp(
+            xp, x, f, dy, True, strides, dilations, pads),
+        "dilation2d_backprop_filter": lambda x, f, dy, strides, dilations, pads: _dilation2d_bp(
+            xp, x, f, dy, False, strides, dilations, pads),
     }
 
 
@@ -155,21 +156,24 @@ def jax_kernels() -> dict:
             dimension_numbers=dims, feature_group_count=groups,
             precision=lax.Precision.HIGHEST)
 
-    def backprop_input(dy, w, x_shape, **attrs):
+    def backprop_input(dy, w, x_shape, strides, dilations, pads, groups):
         x0 = jnp.zeros(tuple(x_shape), dy.dtype)
-        _, vjp = jax.vjp(lambda x: conv(x, w, **attrs), x0)
+        _, vjp = jax.vjp(lambda x: conv(x, w, strides, dilations, pads, groups), x0)
         return vjp(dy)[0]
 
-    def backprop_filter(x, dy, w_shape, **attrs):
+    def backprop_filter(x, dy, w_shape, strides, dilations, pads, groups):
         w0 = jnp.zeros(tuple(w_shape), x.dtype)
-        _, vjp = jax.vjp(lambda w: conv(x, w, **attrs), w0)
+        _, vjp = jax.vjp(lambda w: conv(x, w, strides, dilations, pads, groups), w0)
         return vjp(dy)[0]
 
-    return {
+    table = {
         "conv_nd": conv,
         "conv_backprop_input": backprop_input,
         "conv_backprop_filter": backprop_filter,
+        **{k: v for k, v in kernels(jnp).items() if k.startswith("dilation2d")},
     }
+    static = ("strides", "dilations", "pads", "groups", "x_shape", "w_shape")
+    return {name: _jit(jax, fn, static) for name, fn in table.items()}
 
 
 # -- dilation2d (grayscale morphological dilation), both namespaces ---------------------------
@@ -200,3 +204,11 @@ def _dilation2d_bp(xp, x, f, dy, wrt_input, strides, dilations, pads):
         return crop(xp, dxp, pads, x.shape[1:3])
     grads = [xp.sum(xp.where(arg == tap, dy, zero), axis=(0, 1, 2)) for tap in range(len(slices))]
     return xp.stack(grads, axis=0).reshape(f.shape).astype(dy.dtype)
+
+
+def _jit(jax, fn, static):
+    """``jax.jit`` of a kernel, its attributes (those of ``static`` it takes) static."""
+    import inspect
+
+    names = [n for n in inspect.signature(fn).parameters if n in static]
+    return jax.jit(fn, static_argnames=names)

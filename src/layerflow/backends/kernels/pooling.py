@@ -16,7 +16,14 @@ import math
 
 import numpy as np
 
-from layerflow.backends.kernels.conv import crop, out_spatial, pad_spatial, slice_add, tap_slices
+from layerflow.backends.kernels.conv import (
+    _jit,
+    crop,
+    out_spatial,
+    pad_spatial,
+    slice_add,
+    tap_slices,
+)
 
 
 def _lowest(dtype):
@@ -137,6 +144,7 @@ def numpy_kernels() -> dict:
 
 
 def jax_kernels() -> dict:
+    import jax
     import jax.numpy as jnp
     from jax import lax
 
@@ -157,4 +165,9 @@ def jax_kernels() -> dict:
         counts = _counts(jnp, x.shape, window, strides, dilations, pads, zero_pad, x.dtype)
         return (total / counts).astype(x.dtype)
 
-    return {"max_pool_nd": max_pool_nd, "avg_pool_nd": avg_pool_nd}
+    table = {"max_pool_nd": max_pool_nd, "avg_pool_nd": avg_pool_nd, **kernels(jnp)}
+    # NOTE: compiled once per static configuration (the tap loops would dispatch op by op)
+    return {name: _jit(jax, fn, _STATIC) for name, fn in table.items()}
+
+
+_STATIC = ("window", "strides", "dilations", "pads", "zero_pad", "x_shape", "include_batch")
