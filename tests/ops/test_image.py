@@ -432,3 +432,17 @@ def test_non_max_suppression_bad_input(backend):
         lf.image.non_max_suppression(lf.zeros([2, 4]), lf.zeros([3]), 2)
     with pytest.raises(lf.errors.InvalidArgumentError, match="iou_threshold"):
         lf.image.non_max_suppression(lf.zeros([2, 4]), lf.zeros([2]), 2, iou_threshold=1.5)
+
+
+def test_resize_tfjs_test_vectors(backend):
+    # expected values from TF.js's own resize tests
+    x = lf.tensor([2.0, 2.0, 4.0, 4.0], shape=[2, 2, 1])
+    flat = [9]
+    assert x.resize_nearest_neighbor([3, 3], False).reshape(flat).array_sync() == \
+        [2, 2, 2, 2, 2, 2, 4, 4, 4]
+    assert x.resize_nearest_neighbor([3, 3], True).reshape(flat).array_sync() == \
+        [2, 2, 2, 4, 4, 4, 4, 4, 4]
+    np.testing.assert_allclose(x.resize_bilinear([3, 3], False).reshape(flat).numpy(),
+                               [2, 2, 2, 10 / 3, 10 / 3, 10 / 3, 4, 4, 4], rtol=1e-6)
+    np.testing.assert_allclose(x.resize_bilinear([3, 3], True).reshape(flat).numpy(),
+                               [2, 2, 2, 3, 3, 3, 4, 4, 4], rtol=1e-6)
