@@ -76,6 +76,7 @@ def test_moments(backend, rng, axes, keepdims):
     assert isinstance(got, lf.Moments) and got.mean is got[0] and got.variance is got[1]
     check_grad(lambda t: lf.moments(t, axes, keepdims), [x[:, :2, :3].astype(np.float64)])
     assert lf.moments(lf.tensor([1, 3]), keep_dims=True).mean.shape == (1,)
+    assert lf.moments(lf.ones([2, 3]), axis=1).variance.shape == (2,)
 
 
 @pytest.mark.parametrize("axis", [-1, 0, 1])

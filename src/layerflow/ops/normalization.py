@@ -105,8 +105,10 @@ batch_norm4d = _ranked_batch_norm(4)
 
 
 # -- moments -----------------------------------------------------------------------------------
-def moments(x, axes=None, keepdims: bool = False, *, keep_dims=None) -> Moments:
+def moments(x, axes=None, keepdims: bool = False, *, keep_dims=None, axis=None) -> Moments:
     """Mean and (population) variance of ``x`` over ``axes`` (None: all), as ``Moments``.
+
+    TF.js's spellings ``axis`` and ``keep_dims`` are accepted as keywords.
 
     >>> import layerflow as lf
     >>> m = lf.moments(lf.tensor([[1.0, 2.0], [3.0, 6.0]]), axes=0)
@@ -118,6 +120,7 @@ def moments(x, axes=None, keepdims: bool = False, *, keep_dims=None) -> Moments:
     from layerflow.ops.shape import reshape
 
     keepdims = bool(keepdims if keep_dims is None else keep_dims)
+    axes = axis if axes is None else axes
     x = _float_input(x, "x", "moments")
     axes = normalize_axes(axes, x.rank, "moments")
     kept = reduce_mean(x, axis=axes, keepdims=True)
