@@ -53,7 +53,8 @@ def test_getitem_basic(backend):
     a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
     t = lf.tensor(a)
     for key in [0, -1, (0, 1), np.s_[:, 1], np.s_[..., None], np.s_[None, 1, ..., ::-1],
-                np.s_[1, 1:, ::-2], np.s_[..., 2], (), np.s_[-5:10:3, ::-1, -2::-2]]:
+                np.s_[1, 1:, ::-2], np.s_[..., 2], (), np.s_[-5:10:3, ::-1, -2::-2],
+                np.s_[:, -4::-1], np.s_[-3:-1:-1]]:
         got = t[key]
         np.testing.assert_array_equal(got.numpy(), a[key], err_msg=str(key))
         assert got.shape == a[key].shape

@@ -122,7 +122,9 @@ def _basic_index(x, items: list, op: str):
                 out_shape.append(None)
             else:
                 start, stop, step = it.indices(d)
-                if step < 0 and stop < 0:
+                if not len(range(start, stop, step)):
+                    start, stop, step = 0, 0, 1
+                elif step < 0 and stop < 0:
                     stop = None
                 spec.append((start, stop, step))
                 out_shape.append(_spec_len((start, stop, step), d))
