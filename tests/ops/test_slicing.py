@@ -327,3 +327,11 @@ def test_compiled_slicing(backend):
     compiled = lf.compile(f)(x, lf.tensor([1, 0]))
     for a, b in zip(eager, compiled):
         np.testing.assert_allclose(a.numpy(), b.numpy())
+
+
+def test_index_argument_kinds(backend):
+    x = lf.tensor([[1, 2], [3, 4], [5, 6]])
+    assert lf.gather(x, 1).array_sync() == [3, 4]
+    assert [t.shape for t in lf.split(x, np.int64(3))] == [(1, 2)] * 3
+    with pytest.raises(lf.errors.DTypeError, match="gather: indices must be integers"):
+        lf.gather(x, [0.5])

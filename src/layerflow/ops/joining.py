@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import builtins
 
+import numpy as np
+
 from layerflow.engine.symbolic import SymbolicTensor
 from layerflow.engine.tensor import Tensor
 from layerflow.errors import DTypeError, InvalidArgumentError, ShapeError
@@ -188,8 +190,9 @@ def split(x, num_or_size_splits, axis=0):
     n = x.shape[axis]
     if n is None:
         raise ShapeError(f"split: axis {axis} of shape {x.shape} must be known")
-    if isinstance(num_or_size_splits, (int,)) and not isinstance(num_or_size_splits, bool):
-        k = num_or_size_splits
+    if isinstance(num_or_size_splits, (int, np.integer)) \
+            and not isinstance(num_or_size_splits, bool):
+        k = int(num_or_size_splits)
         if k <= 0 or n % k:
             raise InvalidArgumentError(f"split: number of splits {k} must evenly divide axis "
                                        f"{axis} of size {n} (shape {x.shape})")

@@ -347,6 +347,10 @@ chainable("__getitem__")(_getitem)
 
 # -- gather and friends ------------------------------------------------------------------------
 def _indices(indices, op: str, name: str = "indices"):
+    if not isinstance(indices, (Tensor, SymbolicTensor)):
+        kind = np.asarray(indices).dtype.kind
+        if kind not in "iu" and np.size(indices):
+            raise DTypeError(f"{op}: {name} must be integers, got {indices!r}")
     t = as_tensor(indices, name, op, "int32")
     if t.dtype != "int32":
         raise DTypeError(f"{op}: {name} must be int32, got dtype {t.dtype}")
