@@ -175,7 +175,8 @@ def test_int_input_and_symbolic(backend):
 def test_gradients_flow(backend):
     x = lf.tensor(np.array([-1.3, -0.2, 0.4, 2.1], np.float32))
     for name in ["relu", "elu", "mish", "gelu", "sparse_plus", "soft_shrink", "celu"]:
-        g = lf.grad(lambda t, f=activations.get(name): lf.sum(f(t)))(x)
+        fn = activations.get(name)
+        g = lf.grad(lambda t, f=fn: lf.sum(f(t)))(x)
         assert g.shape == (4,) and np.all(np.isfinite(g.numpy())), name
     g = lf.grad(lambda t: lf.sum(activations.relu(t, negative_slope=0.1, threshold=1.0)))(x)
     np.testing.assert_allclose(g.numpy(), [0.1, 0.1, 0.1, 1.0], atol=1e-6)
