@@ -166,6 +166,7 @@ class Nadam(_AdamBase):
     def _create_slots(self, var_list, first):
         self.add_optimizer_variables(var_list, ["momentum", "velocity"])
         if first:
+            # NOTE: Keras 3 leaves this variable unnamed ('<optimizer>/variable_<n>'); same place.
             self._u_product = self.add_variable((), 1.0, var_list[0].dtype, "u_product")
 
     def _update_all(self, grads, variables, learning_rate):
