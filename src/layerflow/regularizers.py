@@ -169,8 +169,9 @@ class OrthogonalRegularizer(Regularizer):
             raise ShapeError(f"OrthogonalRegularizer: weights must have rank 2, got shape "
                              f"{tuple(x.shape)}")
         axis = 1 if self.mode == "rows" else 0
-        # NOTE: Keras's normalize(): x / sqrt(max(sum(x**2), 1e-12)).
-        norms = _e.sqrt(_e.maximum(_r.sum(_e.square(x), axis=axis, keepdims=True), 1e-12))
+        # NOTE: Keras's ops.normalize(): x / max(norm, 1e-7), written so that a zero row has
+        # a finite gradient.
+        norms = _e.sqrt(_e.maximum(_r.sum(_e.square(x), axis=axis, keepdims=True), 1e-14))
         unit = _e.div(x, norms)
         if self.mode == "rows":
             product, size = mat_mul(unit, transpose(unit)), x.shape[0]
