@@ -174,11 +174,9 @@ def _function(fn):
     """A per-sample function from a function or its registered name."""
     if callable(fn):
         return fn
-    found = _FUNCTIONS.get(serialization.squash(str(fn)))
-    if found is None:
-        raise serialization.UnknownNameError(
-            f"unknown loss function {fn!r}. Known: {', '.join(sorted(_FUNCTION_NAMES))}.")
-    return found
+    if str(fn).lower() in ("crossentropy", "ce"):
+        return _auto_crossentropy
+    return F.function_by_name(fn)
 
 
 class LossFunctionWrapper(Loss):
@@ -470,11 +468,6 @@ _ALIASES = {MeanSquaredError: ("mse",), MeanAbsoluteError: ("mae",),
 for _cls in _CLASSES:
     serialization.register(KIND, serialization.to_snake_case(_cls.__name__), _cls,
                            aliases=(_cls.__name__, *_ALIASES.get(_cls, ())))
-_FUNCTIONS = {serialization.squash(n): getattr(F, n) for n in F.__all__
-              if callable(getattr(F, n)) and not n[0].isupper() and n not in (
-                  "squeeze_or_expand_to_same_rank", "l2_normalize")}
-_FUNCTIONS["crossentropy"] = _FUNCTIONS["ce"] = _auto_crossentropy
-_FUNCTION_NAMES = sorted({f.__name__ for f in _FUNCTIONS.values()})
 
 
 def get(identifier, custom_objects: dict | None = None):

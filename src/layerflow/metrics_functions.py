@@ -38,7 +38,7 @@ __all__ = ["EPSILON", "squeeze_or_expand_to_same_rank", "l2_normalize", "mean_sq
            "binary_focal_crossentropy", "categorical_focal_crossentropy", "accuracy",
            "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "precision",
-           "recall", "r2_score"]
+           "recall", "r2_score", "function_by_name"]
 
 EPSILON = 1e-7  # NOTE: keras.backend.epsilon() and TF.js's epsilon()
 
@@ -557,3 +557,22 @@ def r2_score(y_true, y_pred):
     residual = R.sum(E.square(E.sub(y_true, y_pred)))
     total = R.sum(E.square(E.sub(y_true, R.mean(y_true))))
     return E.sub(1.0, E.div(residual, total))
+
+
+def function_by_name(name: str):
+    """The per-sample function of this module called ``name`` (any spelling), for configs.
+
+    >>> function_by_name('meanSquaredError').__name__
+    'mean_squared_error'
+    """
+    from layerflow.serialization import UnknownNameError, squash
+
+    table = {squash(n): globals()[n] for n in __all__
+             if n not in ("EPSILON", "squeeze_or_expand_to_same_rank", "l2_normalize",
+                          "function_by_name")}
+    found = table.get(squash(str(name)))
+    if found is None:
+        known = sorted({f.__name__ for f in table.values()})
+        raise UnknownNameError(f"unknown metric or loss function {name!r}. Known: "
+                               f"{', '.join(known)}.")
+    return found
