@@ -42,7 +42,8 @@ def to_array(value, dtype: str | None = None, where: str = "tensor") -> tuple[np
                 f"{where}: nested lists must be rectangular (all rows the same length); {err}"
             ) from None
         except TypeError as err:
-            raise DTypeError(f"{where}: cannot make a tensor from {type(value).__name__}: {err}")
+            raise DTypeError(
+                f"{where}: cannot make a tensor from {type(value).__name__}: {err}") from None
     if array.dtype.kind in "US":
         array = array.astype(object)
     if array.dtype == object:

@@ -19,7 +19,6 @@ import math
 
 import numpy as np
 
-from layerflow.engine import dtypes
 from layerflow.engine.context import ENGINE, nbytes
 from layerflow.errors import DisposedError, DTypeError, ShapeError
 
@@ -179,7 +178,7 @@ class Tensor:
         except Exception:  # NOTE: unset slots, or interpreter shutdown tearing the engine down
             pass
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         """A new tensor with the same values (sharing the buffer, as TF.js ``clone`` does)."""
         from layerflow.ops import _define
 

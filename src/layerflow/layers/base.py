@@ -457,10 +457,11 @@ def _convert_inputs(inputs, dtype):
     if isinstance(inputs, dict):
         return {k: _convert_inputs(v, dtype) for k, v in inputs.items()}
     if isinstance(inputs, (list, tuple)):
-        if inputs and all(isinstance(v, (Tensor, SymbolicTensor, np.ndarray, dict, list, tuple))
-                          for v in inputs) and not all(isinstance(v, (list, tuple)) and v and
-                                                       isinstance(v[0], (int, float))
-                                                       for v in inputs):
+        nested = all(isinstance(v, (Tensor, SymbolicTensor, np.ndarray, dict, list, tuple))
+                     for v in inputs)
+        numbers = all(isinstance(v, (list, tuple)) and v and isinstance(v[0], (int, float))
+                      for v in inputs)
+        if inputs and nested and not numbers:
             return [_convert_inputs(v, dtype) for v in inputs]
         return to_tensor(inputs, None)
     return to_tensor(inputs, None)

@@ -109,7 +109,7 @@ class ArrayData:
             index = order[start:start + batch_size]
             contiguous = index[-1] - index[0] == len(index) - 1 and \
                 index[0] == start and bool(np.all(np.diff(index) == 1))
-            pick = (lambda a: a[start:start + batch_size]) if contiguous else (lambda a: a[index])
-            yield ([pick(a) for a in self.x],
-                   None if self.y is None else [pick(a) for a in self.y],
-                   None if self.sample_weight is None else pick(self.sample_weight))
+            part = slice(start, start + batch_size) if contiguous else index
+            yield ([a[part] for a in self.x],
+                   None if self.y is None else [a[part] for a in self.y],
+                   None if self.sample_weight is None else self.sample_weight[part])

@@ -30,8 +30,14 @@ from layerflow.engine.convert import to_tensor
 from layerflow.engine.symbolic import SymbolicTensor
 from layerflow.engine.tape import record
 from layerflow.engine.tensor import Tensor, Variable, wrap
-from layerflow.errors import (DisposedError, DTypeError, InvalidArgumentError, LayerflowError,
-                              NotSupportedError, ShapeError)
+from layerflow.errors import (
+    DisposedError,
+    DTypeError,
+    InvalidArgumentError,
+    LayerflowError,
+    NotSupportedError,
+    ShapeError,
+)
 
 _PY_NUMBERS = (int, float, bool, complex)
 
