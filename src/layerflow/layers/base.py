@@ -363,7 +363,7 @@ class Layer:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
 
 
-# -- helpers ----------------------------------------------------------------------------------------
+# -- helpers --------------------------------------------------------------------------------
 def unique_name(prefix: str) -> str:
     """``prefix``, then ``prefix_1``, ``prefix_2`` ... (Keras naming), per process."""
     counts = ENGINE.name_counts
