@@ -119,3 +119,13 @@ def test_bad_arguments():
         C.MinMaxNorm(min_value=2.0, max_value=1.0)
     with pytest.raises(InvalidArgumentError, match="config keys"):
         C.get({"class_name": "NonNeg", "config": {"axis": 0}})
+
+
+def test_custom_constraint_registration(backend):
+    class Clip1(C.Constraint):
+        def __call__(self, w):
+            return lf.clip_by_value(w, -1, 1)
+
+    serialization.register_class(Clip1, package="TestCon")
+    assert type(C.get({"class_name": "Clip1", "config": {}})) is Clip1
+    assert C.get("TestCon>Clip1")(lf.tensor([-3.0, 0.5])).array_sync() == [-1.0, 0.5]

@@ -306,3 +306,21 @@ def test_dense_layer_uses_them(backend):
     layer = Dense(4, kernel_initializer="heNormal")
     layer.build((None, 8))
     assert layer.kernel.shape == (8, 4)
+
+
+def test_custom_initializer_registration(backend):
+    class HalfOnes(I.Initializer):
+        def __call__(self, shape, dtype="float32"):
+            return lf.mul(lf.ones(shape, dtype), 0.5)
+
+    serialization.register_class(HalfOnes, package="TestInit")
+    config = I.serialize(HalfOnes())
+    assert config == {"class_name": "HalfOnes", "config": {}}
+    assert I.get(config)([2]).array_sync() == [0.5, 0.5]
+    assert type(I.get("TestInit>HalfOnes")) is HalfOnes
+
+
+def test_keras_seed_generator_config():
+    seed = {"module": "keras.random", "class_name": "SeedGenerator", "config": {"seed": 7},
+            "registered_name": None}
+    assert I.RandomNormal(seed=seed).seed == 7

@@ -131,3 +131,13 @@ def test_dense_layer_losses(backend):
     layer = Dense(2, kernel_initializer="ones", kernel_regularizer="l2")
     layer(lf.ones([1, 3]))
     np.testing.assert_allclose([float(x.item()) for x in layer.losses], [0.01 * 6], rtol=1e-6)
+
+
+def test_custom_regularizer_registration(backend):
+    class Sum(R.Regularizer):
+        def __call__(self, x):
+            return lf.sum(x)
+
+    serialization.register_class(Sum, package="TestReg")
+    assert type(R.get({"class_name": "Sum", "config": {}})) is Sum
+    assert R.get("TestReg>Sum")(lf.tensor([1.0, 2.0])).item() == 3.0

@@ -62,6 +62,8 @@ def _number(value, arg: str, name: str):
 class Constraint:
     """Base class: ``__call__(w) -> w`` (the identity) and a config of the arguments."""
 
+    _registry_kind = KIND
+
     def __call__(self, w):
         return w
 
@@ -121,7 +123,8 @@ class MinMaxNorm(Constraint):
     ``w * desired / (eps + norm)``.
 
     >>> import layerflow as lf
-    >>> [round(v, 4) for v in MinMaxNorm(0.0, 1.0)(lf.tensor([[3.0], [4.0]])).numpy().ravel().tolist()]
+    >>> out = MinMaxNorm(0.0, 1.0)(lf.tensor([[3.0], [4.0]]))
+    >>> [round(v, 4) for v in out.numpy().ravel().tolist()]
     [0.6, 0.8]
     """
 

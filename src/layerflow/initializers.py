@@ -64,6 +64,8 @@ def _dtype(dtype, name: str, float_only: bool = False) -> str:
 
 
 def _seed(seed, name: str):
+    if isinstance(seed, dict):  # a Keras 3 SeedGenerator config: {"config": {"seed": s}}
+        seed = (seed.get("config") or {}).get("seed")
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
@@ -105,8 +107,11 @@ class Initializer:
     """Base class: ``__call__(shape, dtype) -> Tensor`` plus a Keras-style config.
 
     Subclasses list their constructor arguments in ``get_config``; ``from_config`` rebuilds
-    the object (accepting TF.js's camelCase keys too).
+    the object (accepting TF.js's camelCase keys too). Register a subclass with
+    ``lf.serialization.register_class(MyInit)`` to name it in configs.
     """
+
+    _registry_kind = KIND
 
     def __call__(self, shape, dtype="float32"):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__")

@@ -49,6 +49,8 @@ def _weights(x, name: str):
 class Regularizer:
     """Base class: ``__call__(x) -> scalar tensor`` and a config of the constructor arguments."""
 
+    _registry_kind = KIND
+
     def __call__(self, x):
         from layerflow.ops.creation import scalar
 
