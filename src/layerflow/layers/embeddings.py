@@ -69,6 +69,13 @@ class Embedding(Layer):
         ids = inputs if inputs.dtype == "int32" else _elementwise.cast(inputs, "int32")
         return _slicing.gather(self.embeddings, ids)
 
+    def get_config(self) -> dict:
+        # NOTE: overridden because the base config drops `input_dim` (a base-layer shape
+        # argument of other layers); here it is the vocabulary size.
+        config = super().get_config()
+        config["input_dim"] = self.input_dim
+        return config
+
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
