@@ -17,10 +17,10 @@ per-sample values by how many there are; ``'sum'`` sums; ``'mean_with_sample_wei
 by the sum of the weights; ``'none'`` / ``None`` return the weighted values.
 
 >>> import layerflow as lf
->>> from layerflow import losses
->>> losses.MeanSquaredError()(lf.tensor([[0.0, 1.0]]), lf.tensor([[1.0, 1.0]])).item()
+>>> from layerflow.losses import MeanSquaredError, get
+>>> MeanSquaredError()(lf.tensor([[0.0, 1.0]]), lf.tensor([[1.0, 1.0]])).item()
 0.5
->>> losses.get('meanAbsoluteError')
+>>> get('meanAbsoluteError')
 MeanAbsoluteError(name='mean_absolute_error', reduction='sum_over_batch_size')
 """
 
