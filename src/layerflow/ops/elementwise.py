@@ -12,6 +12,7 @@ their gradients sum back over the broadcast axes (:func:`unbroadcast`). Float-ma
 from __future__ import annotations
 
 from layerflow.engine import dtypes
+from layerflow.engine.tensor import Tensor
 from layerflow.errors import DTypeError, InvalidArgumentError, ShapeError
 from layerflow.ops._define import (
     as_tensor,
@@ -54,6 +55,11 @@ def __getattr__(name: str):
 # -- helpers -------------------------------------------------------------------------------
 def binary(kernel: str, a, b, grad, op: str | None = None):
     """Run a broadcasting binary op after converting and promoting its inputs."""
+    # NOTE: fast path for the common eager case (two tensors, one dtype): skips conversion.
+    if type(a) is Tensor and type(b) is Tensor and a.dtype == b.dtype and a.dtype != "string" \
+            and a._data is not None and b._data is not None:
+        shape = a.shape if a.shape == b.shape else broadcast_shapes(a.shape, b.shape, op or kernel)
+        return run(kernel, (a, b), shape, a.dtype, None, grad)
     op = op or kernel
     a, b = binary_inputs(a, b, op)
     check_numeric(a, op)

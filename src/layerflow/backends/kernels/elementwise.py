@@ -191,8 +191,17 @@ def numpy_kernels() -> dict:
     table = kernels(np)
     table["erf"] = _erf_np
     table["complex"] = _complex_np
-    # NOTE: these override the shared table, which the backend loaded first.
-    return {name: _quiet(fn) for name, fn in table.items()}
+    # NOTE: these override the shared table, which the backend loaded first. np.errstate costs
+    # about a microsecond per call, so the cheapest, hottest kernels (which cannot divide by
+    # zero or leave a function's domain) skip it.
+    return {name: fn if name in _NO_ERRSTATE else _quiet(fn) for name, fn in table.items()}
+
+
+_NO_ERRSTATE = frozenset({
+    "identity", "add", "sub", "mul", "neg", "cast", "relu", "maximum", "minimum", "abs", "sign",
+    "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and",
+    "logical_or", "logical_not", "logical_xor", "where", "floor", "ceil", "round",
+})
 
 
 # -- jax -----------------------------------------------------------------------------------------
