@@ -261,7 +261,7 @@ class GradientTape:
         self._tape = Tape(persistent, watch_accessed_variables)
         self._active = False
 
-    def __enter__(self) -> "GradientTape":
+    def __enter__(self) -> GradientTape:
         if self._tape.released:
             raise GradientError("GradientTape: this tape was already used; make a new one")
         ENGINE.tapes.append(self._tape)
