@@ -8,7 +8,21 @@
 # NOTE: import the backends package before binding the function lf.backends(): importing a
 # subpackage later would otherwise overwrite that name with the module.
 import layerflow.backends  # noqa: F401
+
+# The Layers API, training building blocks and models (the tfjs-layers half).
+from layerflow import activations as activations  # noqa: E402
+from layerflow import callbacks as callbacks  # noqa: E402
+from layerflow import constraints as constraints  # noqa: E402
 from layerflow import errors as errors
+from layerflow import initializers as initializers  # noqa: E402
+from layerflow import layers as layers  # noqa: E402
+from layerflow import losses as losses  # noqa: E402
+from layerflow import metrics as metrics  # noqa: E402
+from layerflow import models as models  # noqa: E402
+from layerflow import optimizers as optimizers  # noqa: E402
+from layerflow import regularizers as regularizers  # noqa: E402
+from layerflow import serialization as serialization  # noqa: E402
+from layerflow import train as train  # noqa: E402
 from layerflow.autodiff import GradientTape as GradientTape
 from layerflow.autodiff import custom_grad as custom_grad
 from layerflow.autodiff import grad as grad
@@ -33,12 +47,16 @@ from layerflow.engine.symbolic import SymbolicTensor as SymbolicTensor
 from layerflow.engine.tensor import Tensor as Tensor
 from layerflow.engine.tensor import Variable as Variable
 from layerflow.errors import LayerflowError as LayerflowError
+from layerflow.layers.symbolic import input as input  # noqa: E402,A004
+from layerflow.models import Model as Model  # noqa: E402
+from layerflow.models import Sequential as Sequential  # noqa: E402
+from layerflow.models import model as model  # noqa: E402
+from layerflow.models import sequential as sequential  # noqa: E402
 
 # NOTE: each op family lists its public names in __all__; these imports re-export them and
 # attach the chainable Tensor methods. tests/test_namespace.py snapshots the result.
 from layerflow.ops import image as image  # noqa: E402
 from layerflow.ops import linalg as linalg  # noqa: E402
-from layerflow.ops import losses as losses  # noqa: E402
 from layerflow.ops import signal as signal  # noqa: E402
 from layerflow.ops import spectral as spectral  # noqa: E402
 from layerflow.ops.conv import *  # noqa: E402,F403
