@@ -63,6 +63,7 @@ from layerflow.ops.conv import *  # noqa: E402,F403
 from layerflow.ops.creation import *  # noqa: E402,F403
 from layerflow.ops.elementwise import *  # noqa: E402,F403
 from layerflow.ops.evaluation import *  # noqa: E402,F403
+from layerflow.ops.joining import *  # noqa: E402,F403
 from layerflow.ops.matrices import *  # noqa: E402,F403
 from layerflow.ops.misc import *  # noqa: E402,F403
 from layerflow.ops.normalization import *  # noqa: E402,F403

@@ -562,9 +562,3 @@ def boolean_mask(tensor, mask, axis=0):
     flat = reshape(tensor, list(tensor.shape[:axis]) + [math.prod(part)]
                    + list(tensor.shape[axis + k:]))
     return gather(flat, make(index, dtype="int32"), axis)
-
-
-from layerflow.ops.joining import *  # noqa: E402,F403
-from layerflow.ops.joining import __all__ as _joining_all  # noqa: E402
-
-__all__ += _joining_all
