@@ -25,6 +25,8 @@ provides, one per call.
 
 from __future__ import annotations
 
+import numpy as np
+
 from layerflow.engine import dtypes
 from layerflow.engine.context import ENGINE
 from layerflow.engine.tensor import Tensor, checked, wrap
@@ -66,10 +68,12 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
             else:
                 arrays.append(None)
                 static.append(leaf)
+        # NOTE: the key is derived inside the program from two integers: making it here would
+        # cost two device dispatches per call.
         seed, counter = ENGINE.next_seed()
-        key = jax.random.fold_in(jax.random.PRNGKey(seed), counter)
+        seeds = np.asarray([seed % 2**32, counter % 2**32], dtype=np.uint32)
         values = [checked(v) for v in variables]
-        out, new_values = state["jitted"](arrays, values, key,
+        out, new_values = state["jitted"](arrays, values, seeds,
                                           _Static(treedef, tuple(static)))
         for v, value in zip(variables, new_values):
             if value is not v._data:
@@ -109,7 +113,8 @@ def _traced(fn, variables):
     """The pure array function ``jax.jit`` compiles: it runs ``fn`` on tensors of tracers."""
     import jax
 
-    def pure(arrays, values, key, static: _Static):
+    def pure(arrays, values, seeds, static: _Static):
+        key = jax.random.fold_in(jax.random.PRNGKey(seeds[0]), seeds[1])
         with ENGINE.trace_scope(key):
             leaves = [wrap(a, s) if a is not None else s for a, s in zip(arrays, static.static)]
             args, kwargs = jax.tree_util.tree_unflatten(static.treedef, leaves)
