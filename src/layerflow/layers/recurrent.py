@@ -20,10 +20,10 @@ as Keras and TF.js), ``go_backwards``, initial states (``layer(x, initial_state=
 from __future__ import annotations
 
 from layerflow import activations, constraints, initializers, regularizers
-from layerflow.engine.context import ENGINE
 from layerflow.engine.symbolic import SymbolicTensor
 from layerflow.errors import InvalidArgumentError, LayerflowError, ShapeError
 from layerflow.layers.base import Layer, _flatten
+from layerflow.layers.core import _draw_seed  # one seed sequence rule for all dropouts
 from layerflow.serialization import deserialize, serialize
 
 # The cell arguments shared by SimpleRNNCell, GRUCell and LSTMCell (Keras 3 names).
@@ -94,7 +94,6 @@ class RNNCell(Layer):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise InvalidArgumentError(f"{name}: seed must be an integer or None, got {seed!r}")
         self.seed = seed
-        self.__dict__["_seed_calls"] = 0
         self.__dict__["_mask_cache"] = None
         self.state_size = self.units
         self.output_size = self.units
@@ -113,14 +112,6 @@ class RNNCell(Layer):
                                getattr(self, f"{part}_constraint"))
 
     # -- dropout masks: one draw per sequence, shared by every time step (Keras, TF.js) --------
-    def _dropout_seed(self):
-        if self.seed is None or ENGINE.trace_depth:
-            # NOTE: inside lf.compile a Python seed would be baked into the program (the same
-            # mask every step); the key of the compiled call gives fresh masks instead.
-            return None
-        self.__dict__["_seed_calls"] += 1
-        return hash((self.seed, self._seed_calls)) % (2 ** 62)
-
     def _masks(self, kind: str, like, count: int, training):
         """``count`` dropout masks shaped like ``like`` for ``kind`` ('input'/'recurrent')."""
         rate = self.dropout if kind == "input" else self.recurrent_dropout
@@ -131,7 +122,7 @@ class RNNCell(Layer):
             return cache[kind]
         ops = _ops()
         ones = ops.ones_like(like)
-        masks = [ops.dropout(ones, rate, seed=self._dropout_seed()) for _ in range(count)]
+        masks = [ops.dropout(ones, rate, seed=_draw_seed(self)) for _ in range(count)]
         if cache is not None:
             cache[kind] = masks
         return masks
