@@ -150,6 +150,8 @@ class _BaseConv(Layer):
     def _check_input_spec(self, inputs) -> None:
         check_input_rank(self, inputs, self._rank + 2)
         shape = getattr(inputs, "shape", None)
+        if shape is not None:
+            self._check_output_size(shape)
         if self.built and shape is not None:
             channels = shape[1] if self._first else shape[-1]
             if channels is not None and channels != self.input_channels:
@@ -223,7 +225,6 @@ class _Conv(_BaseConv):
         if channels % self.groups:
             raise ShapeError(f"{self.name}: the input's {channels} channels must be divisible "
                              f"by groups ({self.groups}), got shape {tuple(input_shape)}")
-        self._check_output_size(input_shape)
         self.kernel = self.add_weight("kernel", self.kernel_size + (channels // self.groups,
                                                                     self.filters),
                                       None, self.kernel_initializer, self.kernel_regularizer,
@@ -369,7 +370,6 @@ class DepthwiseConv2D(_BaseConv):
 
     def build(self, input_shape) -> None:
         channels = self._channels(input_shape)
-        self._check_output_size(input_shape)
         self.kernel = self.add_weight("kernel", self.kernel_size + (channels,
                                                                     self.depth_multiplier),
                                       None, self.depthwise_initializer,
@@ -449,7 +449,6 @@ class SeparableConv2D(_BaseConv):
 
     def build(self, input_shape) -> None:
         channels = self._channels(input_shape)
-        self._check_output_size(input_shape)
         self.depthwise_kernel = self.add_weight(
             "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier), None,
             self.depthwise_initializer, self.depthwise_regularizer, True,

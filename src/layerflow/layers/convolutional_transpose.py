@@ -100,14 +100,16 @@ class _ConvTranspose(_BaseConv):
             plan.append((out, (p0, max(p1, 0)), max(-p1, 0)))
         return plan
 
-    def build(self, input_shape) -> None:
-        channels = self._channels(input_shape)
+    def _check_output_size(self, input_shape) -> None:
         for out, _, _ in self._plan(self._spatial(input_shape)):
             if out is not None and out <= 0:
                 raise ShapeError(f"{self.name}: kernel_size {self.kernel_size}, strides "
                                  f"{self.strides} and output_padding {self.output_padding} "
                                  f"give an empty output for input shape "
                                  f"{tuple(input_shape)}")
+
+    def build(self, input_shape) -> None:
+        channels = self._channels(input_shape)
         self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, channels),
                                       None, self.kernel_initializer, self.kernel_regularizer,
                                       True, self.kernel_constraint)
