@@ -264,3 +264,20 @@ def test_slots_are_lazy_and_incremental(backend):
     assert all(not v.trainable for v in opt.variables)
     opt.dispose()
     assert all(v.is_disposed for v in opt.variables)
+
+
+@pytest.mark.parametrize("class_name, config", [
+    ("Adam", {"use_ema": True, "gradient_accumulation_steps": 2, "clipnorm": 1.0}),
+    ("Nadam", {"weight_decay": 0.1, "global_clipnorm": 1.0}),
+])
+def test_eager_steps_do_not_leak(backend, class_name, config):
+    init, grads = problem(steps=4)
+    opt, _ = make_pair(class_name, config)
+    variables = [lf.variable(lf.tensor(init[n]), name=n) for n in SHAPES]
+    gs = [[lf.tensor(step[n]) for n in SHAPES] for step in grads]
+    opt.apply_gradients(zip(gs[0], variables))
+    before = lf.memory()
+    for step in gs[1:]:
+        opt.apply_gradients(zip(step, variables))
+    after = lf.memory()
+    assert (after.num_tensors, after.num_bytes) == (before.num_tensors, before.num_bytes)
