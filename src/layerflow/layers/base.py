@@ -342,7 +342,7 @@ class Layer:
         for key, value in self.__dict__.get("_init_args", {}).items():
             if key in _BASE_KEYS:
                 continue
-            config[key] = serialize_value(value)
+            config[key] = _serialize_arg(key, value)
         return config
 
     @classmethod
@@ -376,6 +376,27 @@ def _policy_dtype(dtype):
     if isinstance(dtype, dict):  # Keras 3 DTypePolicy config
         return dtype.get("config", {}).get("name", "float32")
     return dtype
+
+
+_OBJECT_KINDS = {"_initializer": "initializers", "_regularizer": "regularizers",
+                 "_constraint": "constraints"}
+
+
+def _serialize_arg(key: str, value):
+    """A constructor argument for the config: initializers, regularizers and constraints are
+    written as ``{"class_name", "config"}`` whatever form was given, as Keras and TF.js write
+    them; activations as their names."""
+    import importlib
+
+    for suffix, module in _OBJECT_KINDS.items():
+        if key.endswith(suffix) and value is not None:
+            resolver = importlib.import_module(f"layerflow.{module}")
+            return resolver.serialize(resolver.get(value))
+    if (key == "activation" or key.endswith("_activation")) and value is not None:
+        from layerflow import activations
+
+        return activations.serialize(activations.get(value))
+    return serialize_value(value)
 
 
 def serialize_value(value):
