@@ -192,6 +192,9 @@ class Bidirectional(Layer):
 
     def build(self, input_shape) -> None:
         shape = _sequence_shape(input_shape)
+        if len(shape) < 3:
+            raise ShapeError(f"{self.name}: expected inputs of shape (batch, time, features), "
+                             f"got {shape}")
         for sub in (self.forward_layer, self.backward_layer):
             if not sub.built:
                 sub.build(shape)
