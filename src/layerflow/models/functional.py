@@ -75,11 +75,11 @@ class FunctionalGraph:
                 raise GraphError(f"Graph disconnected: output {out} comes from input "
                                  f"{out.node.layer.name!r}, which is not among the inputs")
             visit(out.node, None)
-        for t in self.inputs:  # inputs unused by any output still belong to the model
-            if state.get(id(t.node)) != "done":
-                state[id(t.node)] = "done"
-                ordered.insert(0, t.node)
-        return ordered
+        # NOTE: inputs first, in the model's input order (as Keras lists layers); inputs no output
+        # uses still belong to the model.
+        input_nodes = [t.node for t in self.inputs]
+        input_ids = {id(n) for n in input_nodes}
+        return _unique(input_nodes) + [n for n in ordered if id(n) not in input_ids]
 
     def run(self, inputs: list, training=None, masks=None) -> list:
         """Compute the outputs from concrete input tensors (one per model input)."""
