@@ -46,7 +46,9 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
         if not getattr(v, "_is_variable", False):
             raise InvalidArgumentError(
                 f"compile: variables must be lf.Variable objects, got {type(v).__name__}")
-    state = {"jitted": None, "backend": None}
+    # NOTE: outputs leave the program flat; "rebuild" (filled while tracing, per input
+    # signature) restores their nesting with dict keys in the order fn wrote them (jax sorts).
+    state = {"jitted": None, "backend": None, "rebuild": {}}
 
     def call(*args, **kwargs):
         backend = ENGINE.get_backend()
@@ -73,12 +75,13 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
         seed, counter = ENGINE.next_seed()
         seeds = np.asarray([seed % 2**32, counter % 2**32], dtype=np.uint32)
         values = [checked(v) for v in variables]
-        out, new_values = state["jitted"](arrays, values, seeds,
-                                          _Static(treedef, tuple(static)))
+        static_key = _Static(treedef, tuple(static), state["rebuild"])
+        out, new_values = state["jitted"](arrays, values, seeds, static_key)
         for v, value in zip(variables, new_values):
             if value is not v._data:
                 v._set_data(value)
-        return jax.tree_util.tree_map(lambda a: wrap(a, dtypes.exact_from_numpy(a.dtype)), out)
+        tensors = [wrap(a, dtypes.exact_from_numpy(a.dtype)) for a in out]
+        return state["rebuild"][static_key](tensors)
 
     call.__name__ = getattr(fn, "__name__", "compiled")
     call.__doc__ = getattr(fn, "__doc__", None)
@@ -88,9 +91,10 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
 class _Static:
     """The non-array part of a call (tree structure, dtypes, plain values): hashed by jit."""
 
-    def __init__(self, treedef, static) -> None:
+    def __init__(self, treedef, static, rebuilds: dict) -> None:
         self.treedef = treedef
         self.static = static
+        self.rebuilds = rebuilds
 
     def __hash__(self):
         return hash((self.treedef, tuple(_hashable(s) for s in self.static)))
@@ -127,9 +131,34 @@ def _traced(fn, variables):
             finally:
                 for v, value in zip(variables, saved):
                     v._data = value
-            out_arrays = jax.tree_util.tree_map(
-                lambda t: checked(t) if isinstance(t, Tensor) else t, out,
-                is_leaf=lambda x: isinstance(x, Tensor))
+            leaves, rebuild = flatten_ordered(out)
+            static.rebuilds[static] = rebuild
+            out_arrays = [checked(t) for t in leaves]
         return out_arrays, new_values
 
     return pure
+
+
+def flatten_ordered(structure):
+    """Tensor leaves of nested lists/tuples/dicts, and a function that rebuilds the nesting
+    (dict keys keep their order)."""
+    if isinstance(structure, Tensor):
+        return [structure], lambda leaves: leaves[0]
+    if isinstance(structure, (list, tuple, dict)):
+        keys = list(structure) if isinstance(structure, dict) else None
+        items = list(structure.values()) if keys is not None else list(structure)
+        parts = [flatten_ordered(item) for item in items]
+        sizes = [len(p[0]) for p in parts]
+
+        def rebuild(leaves):
+            out, start = [], 0
+            for (_, sub), n in zip(parts, sizes):
+                out.append(sub(leaves[start:start + n]))
+                start += n
+            if keys is not None:
+                return dict(zip(keys, out))
+            return tuple(out) if isinstance(structure, tuple) else out
+
+        return [leaf for p in parts for leaf in p[0]], rebuild
+    raise InvalidArgumentError(f"compile: fn must return tensors (in lists, tuples or dicts), "
+                               f"got {type(structure).__name__}")

@@ -31,6 +31,7 @@ class Sequential(Model):
                          trainable=trainable, **kwargs)
         self._stack: list[Layer] = []
         self._input_layer: InputLayer | None = None
+        self._made_nodes: list = []  # (layer, node) this model's graph added; undone on rebuild
         for layer in layers or []:
             self.add(layer)
 
@@ -74,6 +75,11 @@ class Sequential(Model):
         return layer
 
     def _rebuild(self) -> None:
+        # NOTE: each rebuild re-applies the stack; the nodes of the previous graph are removed
+        # first so every layer keeps one node per model (layer.output stays defined).
+        for layer, node in self._made_nodes:
+            layer.inbound_nodes = [n for n in layer.inbound_nodes if n is not node]
+        self._made_nodes = []
         if self._input_layer is None:
             self._graph = None
             return
@@ -81,6 +87,7 @@ class Sequential(Model):
         inputs = x
         for layer in self._stack:
             x = layer(x)
+            self._made_nodes.append((layer, layer.inbound_nodes[-1]))
         self._set_graph(inputs, x)
 
     def build(self, input_shape=None) -> None:
