@@ -327,3 +327,27 @@ def test_bad_shapes(backend):
         RNN(object())
     with pytest.raises(InvalidArgumentError, match="cells"):
         StackedRNNCells([])
+
+
+def test_stateful_in_compiled_step_with_state_variables(backend):
+    layer = LSTM(3, stateful=True)
+    x = lf.ones([2, 4, 2])
+    eager = [layer(x).numpy(), layer(x).numpy()]
+    layer.reset_states()
+    # NOTE: the states are not weights (as Keras); a compiled step must be given them.
+    step = lf.compile(lambda v: layer(v), variables=layer.weights + layer.states)
+    for want in eager:
+        np.testing.assert_allclose(step(x).numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "GRU", "LSTM"])
+def test_fit_in_sequential(backend, rng, name):
+    from layerflow.models.sequential import Sequential
+
+    model = Sequential([LAYERS[name](units=4, recurrent_initializer="GlorotNormal",
+                                     input_shape=[5, 3]), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x = rng.uniform(size=(16, 5, 3)).astype(np.float32)
+    y = x.sum(axis=(1, 2))[:, None]
+    losses = model.fit(x, y, epochs=4, batch_size=8, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
