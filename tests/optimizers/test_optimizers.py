@@ -281,3 +281,17 @@ def test_eager_steps_do_not_leak(backend, class_name, config):
         opt.apply_gradients(zip(step, variables))
     after = lf.memory()
     assert (after.num_tensors, after.num_bytes) == (before.num_tensors, before.num_bytes)
+
+
+def test_tfjs_configs_with_decay():
+    rms = optimizers.get({"class_name": "RMSProp",
+                          "config": {"learningRate": 0.01, "decay": 0.8, "momentum": 0.1,
+                                     "epsilon": 1e-6, "centered": True}})
+    assert (rms.rho, rms.momentum, rms.epsilon, rms.centered) == (0.8, 0.1, 1e-6, True)
+    adamax = optimizers.get({"class_name": "Adamax",
+                             "config": {"learningRate": 0.002, "beta1": 0.9, "beta2": 0.999,
+                                        "epsilon": 1e-7, "decay": 0.5}})
+    assert adamax.get_config()["learning_rate"]["class_name"] == "InverseTimeDecay"
+    assert adamax.learning_rate.item() == pytest.approx(0.002)
+    sgd = optimizers.get({"class_name": "SGD", "config": {"learningRate": 0.3}})
+    assert float(sgd.learning_rate) == pytest.approx(0.3)

@@ -160,6 +160,18 @@ class Adamax(_AdamBase):
                                           mul(sub(1, beta_1_power), add(u, self.epsilon)))))
 
 
+    @classmethod
+    def _from_tfjs_config(cls, config):
+        # NOTE: TF.js's Adamax `decay` divides the learning rate by (1 + decay * iteration).
+        from layerflow.optimizers.schedules import InverseTimeDecay
+
+        config = super()._from_tfjs_config(config)
+        decay = config.pop("decay", 0.0)
+        if decay:
+            config["learning_rate"] = InverseTimeDecay(config["learning_rate"], 1, decay)
+        return config
+
+
 class Nadam(_AdamBase):
     """Nadam, Adam with Nesterov momentum (Keras 3 ``Nadam``; not in TF.js)."""
 

@@ -540,11 +540,18 @@ class Optimizer:
         """Rebuild from :meth:`get_config` (TF.js camelCase configs are accepted too)."""
         from layerflow.optimizers import schedules
 
-        config = {_TFJS_KEYS.get(k, k): v for k, v in dict(config).items()}
+        config = dict(config)
+        if "learningRate" in config:
+            config = cls._from_tfjs_config(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"],
                                                             custom_objects)
         return cls(**config)
+
+    @classmethod
+    def _from_tfjs_config(cls, config: dict) -> dict:
+        """A TF.js ``getConfig()`` (camelCase keys) as this class's arguments."""
+        return {_TFJS_KEYS.get(k, k): v for k, v in config.items()}
 
     @property
     def class_name(self) -> str:

@@ -79,6 +79,14 @@ class RMSprop(Optimizer):
         else:
             variable.assign(sub(variable, increment))
 
+    @classmethod
+    def _from_tfjs_config(cls, config):
+        # NOTE: TF.js's RMSProp calls rho `decay`.
+        config = super()._from_tfjs_config(config)
+        if "decay" in config:
+            config["rho"] = config.pop("decay")
+        return config
+
     def get_config(self):
         config = super().get_config()
         config.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
