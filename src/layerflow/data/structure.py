@@ -95,7 +95,7 @@ def _batch(rows: list, where: str, path: str):
 
 
 def _stack_leaves(rows: list, where: str, path: str) -> Tensor:
-    from layerflow.engine.convert import to_tensor
+    from layerflow.engine.convert import to_array, to_tensor
     from layerflow.ops.joining import stack
 
     for i, row in enumerate(rows):
@@ -112,7 +112,10 @@ def _stack_leaves(rows: list, where: str, path: str) -> Tensor:
     arrays = [np.asarray(r, dtype=object) if isinstance(r, (str, bytes)) else np.asarray(r)
               for r in rows]
     _same_shapes([a.shape for a in arrays], where, path)
-    return to_tensor(np.stack(arrays), where=where)
+    # NOTE: to_array infers dtypes as TF.js does (float64 -> float32, int64 -> int32); a NumPy
+    # array handed to to_tensor directly would keep float64 on the numpy backend.
+    array, dtype = to_array(np.stack(arrays), where=where)
+    return to_tensor(array, dtype)
 
 
 def _same_shapes(shapes: list, where: str, path: str) -> None:

@@ -291,7 +291,7 @@ class _Unpacker:
 
 
 def _to_tensor(value, where: str, dtype=None) -> Tensor:
-    from layerflow.engine.convert import to_tensor
+    from layerflow.engine.convert import to_array, to_tensor
 
     if isinstance(value, Tensor):
         return value
@@ -302,7 +302,9 @@ def _to_tensor(value, where: str, dtype=None) -> Tensor:
         raise DataError(f"{where}: could not make an array of {type(value).__name__}")
     if dtype is not None:
         array = array.astype(dtype)
-    return to_tensor(array, where=where)
+    # NOTE: as fit does: float64 -> float32, int64 -> int32 (to_array infers as TF.js does).
+    array, name = to_array(array, where=where)
+    return to_tensor(array, name)
 
 
 def _describe(value) -> str:
