@@ -112,6 +112,15 @@ class Trainer:
     def _predict_step(self, x):
         return self._call_model(x, training=False)
 
+    def _build_metrics(self, data: ArrayData) -> None:
+        """Create the metrics' data-dependent variables (F1, R2 ...) from the targets' shapes
+        before a step is compiled: variables cannot be made inside a compiled program."""
+        for items, y in zip(self.spec.metrics, data.y or []):
+            for metric in items:
+                if not getattr(metric, "built", True):
+                    shape = (None,) + tuple(y.shape[1:])
+                    metric.build(shape, shape)
+
     def _step(self, kind: str):
         """The eager or compiled step function for ``kind`` ('train', 'test', 'predict')."""
         step = self._steps.get(kind)
@@ -173,6 +182,7 @@ class Trainer:
         steps = data.num_batches(batch_size) if steps_per_epoch is None else int(steps_per_epoch)
         history, cb = make_callback_list(callbacks, self.model, verbose, epochs, steps)
         self.stop_training = False
+        self._build_metrics(data)
         rng = np.random.default_rng(ENGINE.next_seed())
         step = self._step("train")
         cb.on_train_begin()
@@ -219,6 +229,7 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def _evaluate_data(self, data: ArrayData, batch_size: int, steps=None) -> dict:
+        self._build_metrics(data)
         step = self._step("test")
         self.spec.reset()
         logs = {}
@@ -248,6 +259,7 @@ class Trainer:
                        return_dict=False):
         self._require_compiled("train_on_batch")
         data = self._array_data(x, y, sample_weight, class_weight)
+        self._build_metrics(data)
         self.spec.reset()
         batch = next(data.batches(data.size, np.arange(data.size)))
         logs = tidy(lambda: _floats(self._step("train")(*self._tensors(batch))))
@@ -286,7 +298,12 @@ def _batch_size(batch_size) -> int:
 
 
 def _floats(logs: dict) -> dict:
-    return {k: float(v.item()) if isinstance(v, Tensor) else float(v) for k, v in logs.items()}
+    """Log values as Python floats (per-class metrics such as F1Score stay NumPy arrays)."""
+    out = {}
+    for key, value in logs.items():
+        array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+        out[key] = float(array) if array.size == 1 else array
+    return out
 
 
 def _logs_out(logs: dict, return_dict: bool):
