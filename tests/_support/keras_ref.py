@@ -36,6 +36,14 @@ def _close(got, want, what: str, rtol: float = RTOL) -> None:
     np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale, err_msg=what)
 
 
+def _call_kwargs(layer, training) -> dict:
+    """``{'training': ...}`` only for Keras layers whose call accepts it."""
+    import inspect
+
+    return {"training": training} if "training" in inspect.signature(layer.call).parameters \
+        else {}
+
+
 def _keras_outputs_and_grads(layer, x, weights_out, training):
     import jax
     import jax.numpy as jnp
@@ -45,7 +53,8 @@ def _keras_outputs_and_grads(layer, x, weights_out, training):
     xs = [jnp.asarray(a) for a in x] if isinstance(x, list) else jnp.asarray(x)
 
     def objective(train_vals, inputs):
-        out, _ = layer.stateless_call(train_vals, non_trainable, inputs, training=training)
+        out, _ = layer.stateless_call(train_vals, non_trainable, inputs,
+                                      **_call_kwargs(layer, training))
         outs = out if isinstance(out, (list, tuple)) else [out]
         return sum(jnp.sum(o * w) for o, w in zip(outs, weights_out)), out
 
@@ -69,7 +78,7 @@ def check_layer(lf_layer, keras_layer, x, training=False, check_grads=True, rtol
     rng = np.random.default_rng(1)
     weights_out = [rng.uniform(0.5, 1.5, size=o.shape).astype(np.float32) for o in outs]
     if not check_grads or int_input:
-        want = keras_layer(keras_in, training=training)
+        want = keras_layer(keras_in, **_call_kwargs(keras_layer, training))
         wants = want if isinstance(want, (list, tuple)) else [want]
         for i, (o, w) in enumerate(zip(outs, wants)):
             _close(o.numpy(), np.asarray(w), f"{lf_layer.name} output {i}", rtol)

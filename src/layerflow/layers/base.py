@@ -339,8 +339,9 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self.batch_input_shape is not None:
             config["batch_input_shape"] = list(self.batch_input_shape)
+        own = _own_parameters(type(self))
         for key, value in self.__dict__.get("_init_args", {}).items():
-            if key in _BASE_KEYS:
+            if key in _BASE_KEYS and key not in own:
                 continue
             config[key] = _serialize_arg(key, value)
         return config
@@ -376,6 +377,16 @@ def _policy_dtype(dtype):
     if isinstance(dtype, dict):  # Keras 3 DTypePolicy config
         return dtype.get("config", {}).get("name", "float32")
     return dtype
+
+
+def _own_parameters(cls) -> frozenset:
+    """Names a class's own ``__init__`` declares (so ``Embedding(input_dim)`` keeps its
+    ``input_dim`` while the base's ``input_dim`` shortcut stays out of configs)."""
+    cached = cls.__dict__.get("_own_parameter_names")
+    if cached is None:
+        cached = frozenset(inspect.signature(cls.__init__).parameters)
+        cls._own_parameter_names = cached
+    return cached
 
 
 _OBJECT_KINDS = {"_initializer": "initializers", "_regularizer": "regularizers",

@@ -91,6 +91,26 @@ class Trainer:
         return list(out.values()) if isinstance(out, dict) else (
             list(out) if isinstance(out, (list, tuple)) else [out])
 
+    def _train_steps(self, batches):
+        """Several train steps in one call (``steps_per_execution``); the last step's logs."""
+        logs = None
+        for x, y, sample_weight in batches:
+            logs = self._train_step(x, y, sample_weight)
+        return logs
+
+    def _groups(self, data: ArrayData, batch_size: int, order, steps: int):
+        """(index of first batch, [batches]) in groups of ``steps_per_execution``."""
+        group, first = [], 0
+        for index, batch in enumerate(data.batches(batch_size, order)):
+            if index >= steps:
+                break
+            group.append(batch)
+            if len(group) == self.steps_per_execution:
+                yield first, group
+                group, first = [], index + 1
+        if group:
+            yield first, group
+
     def _train_step(self, x, y, sample_weight):
         from layerflow.autodiff import GradientTape
 
@@ -126,7 +146,7 @@ class Trainer:
         step = self._steps.get(kind)
         if step is not None:
             return step
-        fn = {"train": self._train_step, "test": self._test_step,
+        fn = {"train": self._train_steps, "test": self._test_step,
               "predict": self._predict_step}[kind]
         if kind == "train":
             self.optimizer.build(self.model.trainable_weights)
@@ -191,12 +211,12 @@ class Trainer:
             cb.on_epoch_begin(epoch)
             order = rng.permutation(data.size) if shuffle else np.arange(data.size)
             logs = {}
-            for index, batch in enumerate(data.batches(batch_size, order)):
-                if index >= steps:
-                    break
-                cb.on_batch_begin(index)
-                logs = tidy(lambda b=batch: _floats(step(*self._tensors(b))))
-                cb.on_batch_end(index, logs)
+            for first, group in self._groups(data, batch_size, order, steps):
+                for index in range(first, first + len(group)):
+                    cb.on_batch_begin(index)
+                logs = tidy(lambda g=group: _floats(step([self._tensors(b) for b in g])))
+                for index in range(first, first + len(group)):
+                    cb.on_batch_end(index, logs)
                 if self.stop_training:
                     break
             epoch_logs = dict(logs)
@@ -262,7 +282,7 @@ class Trainer:
         self._build_metrics(data)
         self.spec.reset()
         batch = next(data.batches(data.size, np.arange(data.size)))
-        logs = tidy(lambda: _floats(self._step("train")(*self._tensors(batch))))
+        logs = tidy(lambda: _floats(self._step("train")([self._tensors(batch)])))
         return _logs_out(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
