@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from layerflow.engine.memory import tidy
 from layerflow.engine.tensor import Tensor
 from layerflow.errors import InvalidArgumentError
 from layerflow.models.data import DataError
+from layerflow.models.trainer import _floats
 
 
 def fit_dataset(model, dataset, epochs=1, batches_per_epoch=None, validation_data=None,
@@ -66,7 +68,7 @@ def fit_dataset(model, dataset, epochs=1, batches_per_epoch=None, validation_dat
     steps = batches_per_epoch if batches_per_epoch is not None else _known(dataset.size)
     history, cb = make_callback_list(callbacks, model, verbose, epochs, steps)
     trainer.stop_training = False
-    step = trainer._step("train")
+    run = _StepRunner(trainer, "train")
     unpack = _Unpacker(trainer, "fit_dataset")
     shared = dataset.iterator() if batches_per_epoch is not None else None
     index_base = 0
@@ -76,21 +78,9 @@ def fit_dataset(model, dataset, epochs=1, batches_per_epoch=None, validation_dat
             trainer.spec.reset()
             cb.on_epoch_begin(epoch)
             it = shared if shared is not None else dataset.iterator()
-            logs, done, exhausted = {}, 0, False
             try:
-                while batches_per_epoch is None or done < batches_per_epoch:
-                    result = it.next()
-                    if result.done:
-                        exhausted = batches_per_epoch is not None
-                        break
-                    batch = unpack(result.value, index_base + done, class_weight)
-                    cb.on_batch_begin(done)
-                    logs = tidy(lambda b=batch: _floats(step(*b)))
-                    del batch
-                    cb.on_batch_end(done, logs)
-                    done += 1
-                    if trainer.stop_training:
-                        break
+                logs, done, ended = _run_epoch(trainer, run, unpack, it, cb, batches_per_epoch,
+                                               index_base, class_weight)
             finally:
                 if shared is None:
                     it.close()
@@ -98,7 +88,7 @@ def fit_dataset(model, dataset, epochs=1, batches_per_epoch=None, validation_dat
             if done == 0 and epoch == initial_epoch:
                 raise DataError("fit_dataset: the dataset produced no batches in the first "
                                 "epoch (is it empty, or filtered/skipped to nothing?)")
-            if exhausted:
+            if ended and batches_per_epoch is not None:
                 _warn_exhausted(batches_per_epoch, epochs - initial_epoch, index_base)
                 if done:
                     cb.on_epoch_end(epoch, dict(logs))
@@ -115,6 +105,34 @@ def fit_dataset(model, dataset, epochs=1, batches_per_epoch=None, validation_dat
             shared.close()
     cb.on_train_end()
     return history
+
+
+def _run_epoch(trainer, run, unpack, it, cb, batches_per_epoch, index_base, class_weight):
+    """Train on batches from ``it``: (last logs, batches done, whether ``it`` ran out)."""
+    logs, done, ended = {}, 0, False
+    per_call = max(int(getattr(trainer, "steps_per_execution", 1)), 1)
+    while not ended and (batches_per_epoch is None or done < batches_per_epoch):
+        want = per_call if batches_per_epoch is None else min(per_call,
+                                                              batches_per_epoch - done)
+        group = []
+        while len(group) < want:
+            result = it.next()
+            if result.done:
+                ended = True
+                break
+            group.append(unpack(result.value, index_base + done + len(group), class_weight))
+        if not group:
+            break
+        for i in range(len(group)):
+            cb.on_batch_begin(done + i)
+        logs = tidy(lambda g=group: _floats(run(g)))
+        for i in range(len(group)):
+            cb.on_batch_end(done + i, logs)
+        done += len(group)
+        del group  # NOTE: drop the batch tensors before pulling the next ones
+        if trainer.stop_training:
+            break
+    return logs, done, ended
 
 
 def evaluate_dataset(model, dataset, batches=None, return_dict=False):
@@ -146,7 +164,7 @@ def _evaluate_logs(model, dataset, batches, what: str) -> dict:
     _check_dataset(dataset, what)
     if batches is not None:
         batches = _int(batches, "batches", 1)
-    step = trainer._step("test")
+    run = _StepRunner(trainer, "test")
     unpack = _Unpacker(trainer, what)
     trainer.spec.reset()
     logs, done = {}, 0
@@ -160,7 +178,7 @@ def _evaluate_logs(model, dataset, batches, what: str) -> dict:
                                   "dataset.repeat() or fewer batches", stacklevel=3)
                 break
             batch = unpack(result.value, done, None)
-            logs = tidy(lambda b=batch: _floats(step(*b)))
+            logs = tidy(lambda b=batch: _floats(run([b])))
             del batch
             done += 1
     if done == 0:
@@ -215,8 +233,26 @@ def _warn_exhausted(batches_per_epoch: int, epochs: int, done: int) -> None:
         "you may need dataset.repeat().", stacklevel=3)
 
 
-def _floats(logs: dict) -> dict:
-    return {k: float(v.item()) if isinstance(v, Tensor) else float(v) for k, v in logs.items()}
+class _StepRunner:
+    """The trainer's step for ``kind``, made on the first batch (after the metrics that need
+    the targets' shapes are built); runs a group of batches in one call where the trainer's
+    train step takes groups (``steps_per_execution``)."""
+
+    def __init__(self, trainer, kind: str) -> None:
+        self.trainer, self.kind, self.fn = trainer, kind, None
+
+    def __call__(self, batches: list):
+        if self.fn is None:
+            build = getattr(self.trainer, "_build_metrics", None)
+            if build is not None:
+                build(SimpleNamespace(y=batches[0][1]))
+            self.fn = self.trainer._step(self.kind)
+        if self.kind == "train" and hasattr(self.trainer, "_train_steps"):
+            return self.fn(batches)
+        logs = None
+        for x, y, sample_weight in batches:
+            logs = self.fn(x, y, sample_weight)
+        return logs
 
 
 class _Unpacker:
@@ -350,10 +386,10 @@ def fit_from_fit_args(model, x, y=None, batch_size=None, epochs=1, verbose="auto
     ``validation_batches``; ``shuffle`` is left to the dataset (``dataset.shuffle``).
     """
     del shuffle
-    for name, value, ok in (("y", y, None), ("sample_weight", sample_weight, None),
-                            ("batch_size", batch_size, None),
-                            ("validation_split", validation_split, 0.0)):
-        if value is not None and value != ok:
+    given = {"y": y is not None, "sample_weight": sample_weight is not None,
+             "batch_size": batch_size is not None, "validation_split": bool(validation_split)}
+    for name, is_given in given.items():
+        if is_given:
             raise DataError(f"fit: {name} cannot be given when x is a Dataset or generator "
                             "(its elements are already batches of (xs, ys[, sample_weight]))")
     if validation_freq != 1:
