@@ -196,6 +196,15 @@ class Layer:
     def non_trainable_variables(self) -> list:
         return self.non_trainable_weights
 
+    @property
+    def state_variables(self) -> list:
+        """Variables a call may assign that are not weights (a stateful RNN's states), here and
+        in sublayers: a compiled step must carry them too."""
+        found = [v for v in (self.__dict__.get("states") or []) if isinstance(v, Variable)]
+        for layer in self._all_layers():
+            found.extend(layer.state_variables)
+        return _unique(found)
+
     def get_weights(self) -> list[np.ndarray]:
         """The weights' values as NumPy arrays."""
         return [w.numpy() for w in self.weights]

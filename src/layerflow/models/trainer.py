@@ -83,7 +83,8 @@ class Trainer:
                 and self.jit_compile is not False)
 
     def _state_variables(self) -> list:
-        return self.model.weights + self.optimizer.variables + self.spec.variables
+        return (self.model.weights + self.model.state_variables + self.optimizer.variables
+                + self.spec.variables)
 
     def _call_model(self, x: list, training: bool):
         inputs = x[0] if len(x) == 1 else x
@@ -153,7 +154,8 @@ class Trainer:
         if self._use_compiler():
             from layerflow.engine.compile import compile as lf_compile
 
-            variables = self.model.weights if kind == "predict" else self._state_variables()
+            variables = (self.model.weights + self.model.state_variables if kind == "predict"
+                         else self._state_variables())
             fn = lf_compile(fn, variables=variables)
         self._steps[kind] = fn
         return fn
