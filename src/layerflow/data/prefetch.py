@@ -7,10 +7,15 @@ the consumer, at the element where it happened. When the pass ends early (``brea
 ``iterator().close()``, the iterator being garbage collected) the thread is told to stop, closes
 its upstream iterator and exits; it never blocks on a full queue for good.
 
-NOTE: the engine's tidy scopes and tape stack are process-wide (``engine/context.py``). A
-producer that makes tensors (``map`` with ops, ``batch``) while the consumer is inside
-``lf.tidy`` or a ``GradientTape`` shares those stacks with it. Pipelines that stay on the host
-(generators, files, CSV parsing, NumPy) are safe to prefetch anywhere.
+NOTE: the engine's tidy scopes, tape stack and trace state are process-wide
+(``engine/context.py``), so two threads making tensors at once would mix them. The producer
+pulls each element while holding ``ENGINE.lock``, and ``fit_dataset``/``evaluate_dataset`` hold
+it while they make tensors and run a step: their engine work never interleaves. A producer thus
+overlaps with the consumer's host work (callbacks, logging, waiting), and with a step only while
+it does not itself hold the lock. Put ``prefetch`` last (as TF.js advises): stages after it run
+in the consumer without the lock. A loop of your own that makes tensors while a prefetched
+pipeline makes tensors too should hold ``ENGINE.lock`` around that work. Pipelines that stay on
+the host (generators, files, CSV parsing, NumPy) are safe to prefetch anywhere.
 
 >>> import layerflow as lf
 >>> ds = lf.data.array([1, 2, 3]).prefetch(2)
@@ -25,12 +30,16 @@ import threading
 
 from layerflow.data.dataset import Dataset
 from layerflow.data.transforms import _count
+from layerflow.engine.context import ENGINE
 
 _POLL_S = 0.05  # how often a blocked producer looks for a stop request
 
 
 class _End:
     pass
+
+
+_END = object()
 
 
 class _Failed:
@@ -65,11 +74,17 @@ class _Channel:
 def _produce(ds: Dataset, channel: _Channel) -> None:
     source = None
     try:
-        source = ds._open()
-        for element in source:
-            if not channel.put(element):
-                return
-        channel.put(_End())
+        with ENGINE.lock:
+            source = ds._open()
+        while True:
+            # NOTE: upstream stages may make tensors; ENGINE.lock keeps that apart from the
+            # consumer's engine work that holds the lock too (fit_dataset's steps).
+            with ENGINE.lock:
+                element = next(source, _END)
+            if element is _END or not channel.put(element):
+                break
+        if element is _END:
+            channel.put(_End())
     except BaseException as error:  # NOTE: handed to the consumer and raised there
         channel.put(_Failed(error))
     finally:

@@ -27,6 +27,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from layerflow.engine.context import ENGINE
 from layerflow.engine.memory import tidy
 from layerflow.engine.tensor import Tensor
 from layerflow.errors import InvalidArgumentError
@@ -120,12 +121,16 @@ def _run_epoch(trainer, run, unpack, it, cb, batches_per_epoch, index_base, clas
             if result.done:
                 ended = True
                 break
-            group.append(unpack(result.value, index_base + done + len(group), class_weight))
+            # NOTE: engine work holds ENGINE.lock: a prefetch thread may be making tensors.
+            with ENGINE.lock:
+                group.append(unpack(result.value, index_base + done + len(group),
+                                    class_weight))
         if not group:
             break
         for i in range(len(group)):
             cb.on_batch_begin(done + i)
-        logs = tidy(lambda g=group: _floats(run(g)))
+        with ENGINE.lock:
+            logs = tidy(lambda g=group: _floats(run(g)))
         for i in range(len(group)):
             cb.on_batch_end(done + i, logs)
         done += len(group)
@@ -177,8 +182,9 @@ def _evaluate_logs(model, dataset, batches, what: str) -> dict:
                                   f"before the {batches} batches asked for; use "
                                   "dataset.repeat() or fewer batches", stacklevel=3)
                 break
-            batch = unpack(result.value, done, None)
-            logs = tidy(lambda b=batch: _floats(run([b])))
+            with ENGINE.lock:  # NOTE: see _run_epoch
+                batch = unpack(result.value, done, None)
+                logs = tidy(lambda b=batch: _floats(run([b])))
             del batch
             done += 1
     if done == 0:
