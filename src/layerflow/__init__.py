@@ -13,6 +13,7 @@ import layerflow.backends  # noqa: F401
 from layerflow import activations as activations  # noqa: E402
 from layerflow import callbacks as callbacks  # noqa: E402
 from layerflow import constraints as constraints  # noqa: E402
+from layerflow import data as data  # noqa: E402
 from layerflow import errors as errors
 from layerflow import initializers as initializers  # noqa: E402
 from layerflow import layers as layers  # noqa: E402

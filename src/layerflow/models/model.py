@@ -123,7 +123,18 @@ class Model(Layer):
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_freq=1):
-        """Train for ``epochs`` epochs; returns a ``History``."""
+        """Train for ``epochs`` epochs; returns a ``History``.
+
+        ``x`` may be arrays, tensors, lists or dicts of them (with ``y``), or an
+        ``lf.data.Dataset`` / generator of batches (then see :meth:`fit_dataset`).
+        """
+        from layerflow.models.dataset_training import fit_from_fit_args, is_dataset_like
+
+        if is_dataset_like(x):
+            return fit_from_fit_args(self, x, y, batch_size, epochs, verbose, callbacks,
+                                     validation_split, validation_data, shuffle, class_weight,
+                                     sample_weight, initial_epoch, steps_per_epoch,
+                                     validation_steps, validation_freq)
         return self._trainer().fit(x, y, batch_size, epochs, verbose, callbacks,
                                    validation_split, validation_data, shuffle, class_weight,
                                    sample_weight, initial_epoch, steps_per_epoch,
@@ -131,9 +142,29 @@ class Model(Layer):
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
-        """The loss (and metrics) on ``x``, ``y``."""
+        """The loss (and metrics) on ``x``, ``y`` (or on a Dataset of batches)."""
+        from layerflow.models.dataset_training import evaluate_from_evaluate_args, is_dataset_like
+
+        if is_dataset_like(x):
+            return evaluate_from_evaluate_args(self, x, y, batch_size, verbose, sample_weight,
+                                               steps, callbacks, return_dict)
         return self._trainer().evaluate(x, y, batch_size, verbose, sample_weight, steps,
                                         callbacks, return_dict)
+
+    def fit_dataset(self, dataset, epochs=1, batches_per_epoch=None, validation_data=None,
+                    validation_batches=None, callbacks=None, class_weight=None, initial_epoch=0,
+                    verbose=1):
+        """Train on an ``lf.data.Dataset`` of batches (TF.js ``fitDataset``)."""
+        from layerflow.models.dataset_training import fit_dataset
+
+        return fit_dataset(self, dataset, epochs, batches_per_epoch, validation_data,
+                           validation_batches, callbacks, class_weight, initial_epoch, verbose)
+
+    def evaluate_dataset(self, dataset, batches=None, return_dict=False):
+        """The loss (and metrics) over a Dataset of batches (TF.js ``evaluateDataset``)."""
+        from layerflow.models.dataset_training import evaluate_dataset
+
+        return evaluate_dataset(self, dataset, batches, return_dict)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs for ``x`` as NumPy arrays, computed in batches."""
