@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -97,12 +98,14 @@ def test_fit_predict_evaluate_do_not_leak(backend):
     model.fit(x, y, epochs=1, verbose=0)
     model.predict(x)
     model.evaluate(x, y, verbose=0)
+    gc.collect()  # NOTE: garbage from earlier tests would otherwise be freed mid-measurement
     before = lf.memory().num_tensors
     for _ in range(20):
         model.fit(x, y, epochs=1, batch_size=16, verbose=0)
     for _ in range(200):
         model.predict(x[:4])
         model.evaluate(x[:4], y[:4], verbose=0)
+    gc.collect()
     assert lf.memory().num_tensors == before
 
 

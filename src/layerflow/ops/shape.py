@@ -298,7 +298,7 @@ def mirror_pad(x, paddings, mode="reflect"):
 
 def _mirror_pad_grad(dy, inputs, out, attrs):
     from layerflow.ops.elementwise import add
-    from layerflow.ops.slicing import reverse
+    from layerflow.ops.joining import reverse
     from layerflow.ops.slicing import slice as slice_op
 
     (x,) = inputs
