@@ -29,3 +29,17 @@ def test_subclassed_linear_matches_plain_gradient_descent(backend):
         b -= 0.01 * (2 / err.size) * err.sum(axis=0)
     np.testing.assert_allclose(model.variables[0].numpy(), a, rtol=1e-5)
     np.testing.assert_allclose(model.variables[1].numpy(), b, rtol=1e-5)
+
+
+def test_layers_for_keras_users(backend):
+    results = _run("layers_for_keras_users.py")["main"]()
+    assert results["dense_units"] == 1
+    assert results["symbolic_shape"] == (None, 8) and results["eager_shape"] == (2, 12)
+    assert abs(results["sgd_lr"] - 0.2) < 1e-7
+    assert results["bn_weights"] == 4
+    assert np.isfinite(results["rnn_loss"])
+
+
+def test_functional_api_guide(backend):
+    history = _run("functional_api.py")["main"]()
+    assert len(history.history["loss"]) == 3
