@@ -16,6 +16,7 @@ from layerflow import constraints as constraints  # noqa: E402
 from layerflow import data as data  # noqa: E402
 from layerflow import errors as errors
 from layerflow import initializers as initializers  # noqa: E402
+from layerflow import io as io  # noqa: E402
 from layerflow import layers as layers  # noqa: E402
 from layerflow import losses as losses  # noqa: E402
 from layerflow import metrics as metrics  # noqa: E402
@@ -51,6 +52,8 @@ from layerflow.errors import LayerflowError as LayerflowError
 from layerflow.layers.symbolic import input as input  # noqa: E402,A004
 from layerflow.models import Model as Model  # noqa: E402
 from layerflow.models import Sequential as Sequential  # noqa: E402
+from layerflow.models import load_layers_model as load_layers_model  # noqa: E402
+from layerflow.models import load_model as load_model  # noqa: E402
 from layerflow.models import model as model  # noqa: E402
 from layerflow.models import sequential as sequential  # noqa: E402
 

@@ -19,7 +19,8 @@ def _per_output(value, names: list[str], what: str) -> list:
             raise InvalidArgumentError(f"compile: {what} keys {unknown} are not outputs "
                                        f"{names}")
         return [value.get(n) for n in names]
-    if isinstance(value, (list, tuple)) and len(names) > 1:
+    if isinstance(value, (list, tuple)) and (len(names) > 1 or (
+            len(value) == 1 and what != "metrics")):
         if len(value) != len(names):
             raise InvalidArgumentError(f"compile: {what} has {len(value)} entries for "
                                        f"{len(names)} outputs {names}")

@@ -242,6 +242,30 @@ class Model(Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
 
+    # -- files (models/saving.py) ---------------------------------------------------------------
+    def save(self, url_or_handler, include_optimizer: bool = False, quantize=None,
+             shard_size_bytes: int | None = None):
+        """Save in the TF.js layers format: ``'dir'``, ``'file://dir'``, ``'http(s)://...'``
+        (POST) or a handler. ``quantize``: ``'uint8'``, ``'uint16'``, ``'float16'`` or a dict
+        of weight-name patterns per dtype. The write is atomic."""
+        from layerflow.models.saving import save_model
+
+        return save_model(self, url_or_handler, include_optimizer, quantize, shard_size_bytes)
+
+    def set_user_defined_metadata(self, metadata: dict) -> None:
+        """JSON-serializable data saved with the model (TF.js ``setUserDefinedMetadata``)."""
+        import json
+
+        try:
+            json.dumps(metadata)
+        except (TypeError, ValueError) as err:
+            raise InvalidArgumentError(f"user-defined metadata must be JSON: {err}") from None
+        self._user_defined_metadata = metadata
+
+    def get_user_defined_metadata(self):
+        """The metadata set or loaded with the model, or None."""
+        return getattr(self, "_user_defined_metadata", None)
+
     def dispose(self) -> dict:
         """Dispose every variable the model owns; returns TF.js's counts."""
         weights = self.weights
