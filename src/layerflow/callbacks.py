@@ -93,6 +93,7 @@ class ProgbarLogger(Callback):
     Args:
         verbose: 1 or 2; ``None`` (the default, as Keras) takes ``fit``'s ``verbose``.
         stream: where to write (default ``sys.stdout``).
+        interval: the least seconds between two redraws of the bar.
 
     Without tqdm installed, ``verbose=1`` prints a line per epoch as well.
 
@@ -105,10 +106,11 @@ class ProgbarLogger(Callback):
     True
     """
 
-    def __init__(self, verbose: int | None = None, stream=None) -> None:
+    def __init__(self, verbose: int | None = None, stream=None, interval: float = 0.1) -> None:
         super().__init__()
         self.verbose = verbose
         self.stream = stream
+        self.interval = interval
         self._bar = None
         self._start = 0.0
 
@@ -140,7 +142,8 @@ class ProgbarLogger(Callback):
             return
         self._close()
         self._bar = tqdm(total=self.params.get("steps"), desc=f"Epoch {epoch + 1}/{epochs}",
-                         unit="batch", file=self._stream(), leave=True, dynamic_ncols=True)
+                         unit="batch", file=self._stream(), leave=True, dynamic_ncols=True,
+                         mininterval=self.interval)
 
     def on_batch_end(self, batch, logs=None):
         if self._bar is not None:
