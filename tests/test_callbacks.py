@@ -479,6 +479,10 @@ def test_model_checkpoint_formats_paths_and_saves_best(tmp_path, monkeypatch):
         ModelCheckpoint("{nope}.keras")._file_path(0, None, {"loss": 1.0})
     with pytest.raises(InvalidArgumentError, match="save_freq"):
         ModelCheckpoint("x.keras", save_freq="batch")
+    url = ModelCheckpoint("file://ckpt/{epoch}", monitor="loss")
+    url.set_model(model)
+    url.on_epoch_end(0, {"loss": 1.0})
+    assert model.saved[-1] == ("model", "file://ckpt/1") and os.listdir(".") == []
 
 
 def test_model_checkpoint_decisions_match_keras(tmp_path):
