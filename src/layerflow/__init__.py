@@ -25,6 +25,7 @@ from layerflow import optimizers as optimizers  # noqa: E402
 from layerflow import regularizers as regularizers  # noqa: E402
 from layerflow import serialization as serialization  # noqa: E402
 from layerflow import train as train  # noqa: E402
+from layerflow import utils as utils  # noqa: E402
 from layerflow.autodiff import GradientTape as GradientTape
 from layerflow.autodiff import custom_grad as custom_grad
 from layerflow.autodiff import grad as grad

@@ -74,7 +74,7 @@ def test_bidirectional_names_and_weight_order(backend):
         for w in ("kernel", "recurrent_kernel", "bias")]
     assert layer.backward_layer.go_backwards and not layer.forward_layer.go_backwards
     config = layer.get_config()
-    assert config["layer"]["config"]["name"] == "forward_enc"
+    assert config["layer"]["config"]["name"] == "enc"  # unprefixed, as TF.js reads it
     assert config["backward_layer"]["config"]["go_backwards"] is True
 
 

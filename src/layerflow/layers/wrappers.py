@@ -290,10 +290,18 @@ class Bidirectional(Layer):
     reset_state = reset_states
 
     def get_config(self) -> dict:
+        # NOTE: the wrapped layers are written under their own names, without the forward_/
+        # backward_ prefixes: TF.js adds the prefixes again when it loads (and Keras 3 strips
+        # them), so prefixed names would load in TF.js as forward_forward_<name>.
         config = super().get_config()
-        config["layer"] = serialize(self.forward_layer)
-        config["backward_layer"] = serialize(self.backward_layer)
+        config["layer"] = _unprefixed(serialize(self.forward_layer), "forward_")
+        config["backward_layer"] = _unprefixed(serialize(self.backward_layer), "backward_")
         return config
+
+
+def _unprefixed(entry: dict, prefix: str) -> dict:
+    entry["config"]["name"] = _strip(entry["config"]["name"], prefix)
+    return entry
 
 
 def _strip(name: str, prefix: str) -> str:

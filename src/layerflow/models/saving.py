@@ -38,12 +38,38 @@ class WeightsMismatchError(LayerflowError, ValueError):
     """Saved weights do not fit the model (missing, unexpected, or of another shape)."""
 
 
+# NOTE: Keras 3 renamed a few weights; files keep the names TF.js (and Keras 2) use.
+_FILE_NAMES = {("DepthwiseConv2D", "kernel"): "depthwise_kernel"}
+
+
+def _owners(model) -> dict:
+    """id(variable) -> the class name of the layer that created it."""
+    found, stack = {}, [model]
+    while stack:
+        layer = stack.pop()
+        for v in layer._trainable_weights + layer._non_trainable_weights:
+            found.setdefault(id(v), type(layer).__name__)
+        stack.extend(layer._all_layers())
+    return found
+
+
+def file_weight_names(model, variables) -> list[str]:
+    """The names ``variables`` are saved under: TF.js's names, made unique."""
+    owners = _owners(model)
+    names = []
+    for v in variables:
+        head, _, last = v.name.rpartition("/")
+        renamed = _FILE_NAMES.get((owners.get(id(v)), last))
+        names.append(f"{head}/{renamed}" if renamed and head else v.name)
+    return unique_weight_names(names)
+
+
 def unique_weight_names(variables) -> list[str]:
-    """Variable names, made unique with ``_1``, ``_2`` ... as TF.js does when saving."""
+    """Names (of variables, or strings) made unique with ``_1``, ``_2`` ... as TF.js does."""
     seen: dict[str, int] = {}
     names = []
     for v in variables:
-        name = v.name
+        name = v if isinstance(v, str) else v.name
         if name in seen:
             seen[name] += 1
             name = f"{name}_{seen[name]}"
@@ -61,7 +87,7 @@ def model_artifacts(model, include_optimizer: bool = False, quantize=None):
 
     topology = model_to_dict(model)
     specs, chunks = [], []
-    for name, value in zip(unique_weight_names(model.weights), model.get_weights()):
+    for name, value in zip(file_weight_names(model, model.weights), model.get_weights()):
         spec, data, _ = encode_weights({name: value}, quantize)
         specs += spec
         chunks.append(data)
@@ -169,7 +195,8 @@ def assign_weights(model, saved: dict, strict: bool = True) -> list[str]:
     ``<layer>/vars/<i>`` names by the layer's i-th weight.
     """
     variables = model.weights
-    own_names = unique_weight_names(variables)
+    own_names = unique_weight_names(variables) + file_weight_names(model, variables)
+    variables = variables + variables
     index: dict[str, object] = {}
     for name, var in zip(own_names, variables):
         for key in _candidates(name):
@@ -193,6 +220,7 @@ def assign_weights(model, saved: dict, strict: bool = True) -> list[str]:
             unused.append(name)
             continue
         targets.append((var, name, value))
+    variables = model.weights
     missing = [v.name for v in variables if all(v is not t[0] for t in targets)]
     problems = []
     for var, name, value in targets:

@@ -208,6 +208,15 @@ class Trainer:
         rng = np.random.default_rng(ENGINE.next_seed())
         step = self._step("train")
         cb.on_train_begin()
+        try:
+            self._fit_epochs(data, val, step, cb, rng, batch_size, steps, epochs, initial_epoch,
+                             shuffle, validation_steps, validation_freq)
+        finally:
+            cb.on_train_end()
+        return history
+
+    def _fit_epochs(self, data, val, step, cb, rng, batch_size, steps, epochs, initial_epoch,
+                    shuffle, validation_steps, validation_freq) -> None:
         for epoch in range(initial_epoch, epochs):
             self.spec.reset()
             cb.on_epoch_begin(epoch)
@@ -228,14 +237,13 @@ class Trainer:
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        cb.on_train_end()
-        return history
 
     def _validation_data(self, validation_data) -> ArrayData:
         if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
             raise DataError("validation_data must be (x_val, y_val) or (x_val, y_val, "
                             "sample_weight)")
-        return self._array_data(*validation_data)
+        x_val, y_val, *rest = validation_data
+        return self._array_data(x_val, y_val, rest[0] if rest else None)
 
     # -- evaluate / predict -----------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,

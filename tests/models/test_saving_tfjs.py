@@ -1,0 +1,84 @@
+"""Models saved by layerflow load in real TensorFlow.js (Node) and predict the same; models
+saved by TF.js load in layerflow and predict the same."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import layerflow as lf
+from tests.io.conftest import TFJS, TFJS_DIR  # noqa: F401  (the Node runner of tests/io)
+
+
+@pytest.fixture(scope="module")
+def node():
+    import shutil
+    import subprocess
+
+    node_bin, npm = shutil.which("node"), shutil.which("npm")
+    if node_bin is None or npm is None:
+        pytest.skip("node/npm are not installed")
+    if not (TFJS_DIR / "node_modules" / "@tensorflow" / "tfjs").is_dir():
+        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=TFJS_DIR, check=True, capture_output=True, timeout=600)
+    return TFJS(node_bin)
+
+
+def _models():
+    rng = np.random.default_rng(0)
+    seq = lf.sequential([lf.layers.Dense(5, activation="relu", input_shape=[6]),
+                         lf.layers.Dropout(0.2), lf.layers.BatchNormalization(),
+                         lf.layers.Dense(3, activation="softmax")], name="seq")
+    x_seq = rng.normal(size=(4, 6)).astype(np.float32)
+
+    img = lf.input(shape=[8, 8, 2], name="img")
+    h = lf.layers.Conv2D(4, 3, padding="same", activation="relu")(img)
+    h = lf.layers.MaxPooling2D(2)(h)
+    h = lf.layers.DepthwiseConv2D(3, padding="same")(h)
+    h = lf.layers.SeparableConv2D(3, 3)(h)
+    h = lf.layers.Conv2DTranspose(2, 3, strides=2)(h)
+    h = lf.layers.GlobalAveragePooling2D()(h)
+    vec = lf.input(shape=[4], name="vec")
+    merged = lf.layers.concatenate([h, lf.layers.Dense(2)(vec)])
+    out = lf.layers.Dense(1)(lf.layers.add([merged, lf.layers.Dense(4)(merged)]))
+    functional = lf.model(inputs=[img, vec], outputs=out, name="func")
+    x_func = [rng.normal(size=(2, 8, 8, 2)).astype(np.float32),
+              rng.normal(size=(2, 4)).astype(np.float32)]
+
+    rnn = lf.sequential([lf.layers.Embedding(10, 4, input_shape=[5]),
+                         lf.layers.LSTM(3, return_sequences=True),
+                         lf.layers.Bidirectional(lf.layers.GRU(2, reset_after=False)),
+                         lf.layers.Dense(2)], name="rnn")
+    x_rnn = rng.integers(0, 10, size=(3, 5)).astype(np.float32)
+    return [("sequential", seq, x_seq), ("functional", functional, x_func),
+            ("recurrent", rnn, x_rnn)]
+
+
+def _write_inputs(path, x):
+    xs = x if isinstance(x, list) else [x]
+    path.write_text(json.dumps([TFJS.from_array(f"x{i}", a) for i, a in enumerate(xs)]))
+
+
+@pytest.mark.parametrize("quantize", [None, "float16", "uint8"])
+def test_layerflow_models_load_in_tfjs(node, tmp_path, quantize):
+    for kind, model, x in _models():
+        folder = tmp_path / f"{kind}_{quantize}"
+        model.save(str(folder), quantize=quantize)
+        _write_inputs(tmp_path / "x.json", x)
+        node.run("predict_model.js", folder / "model.json", tmp_path / "x.json",
+                 tmp_path / "out.json")
+        got = TFJS.to_array(TFJS.read_json(tmp_path / "out.json")["y"])
+        want = model.predict(x)
+        tol = {None: 1e-5, "float16": 2e-2, "uint8": 1e-1}[quantize]
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol * max(1, np.abs(want).max()),
+                                   err_msg=f"{kind} ({quantize})")
+
+
+def test_tfjs_models_load_in_layerflow(node, tmp_path):
+    node.run("model.js", "make", tmp_path / "m")
+    model = lf.load_layers_model(str(tmp_path / "m" / "model.json"))
+    expected = TFJS.read_json(tmp_path / "m" / "predict.json")
+    x, y = TFJS.to_array(expected["x"]), TFJS.to_array(expected["y"])
+    np.testing.assert_allclose(model.predict(x), y, rtol=1e-5, atol=1e-6)
