@@ -82,3 +82,34 @@ def test_tfjs_models_load_in_layerflow(node, tmp_path):
     expected = TFJS.read_json(tmp_path / "m" / "predict.json")
     x, y = TFJS.to_array(expected["x"]), TFJS.to_array(expected["y"])
     np.testing.assert_allclose(model.predict(x), y, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer,tol", [
+    (lambda: lf.optimizers.SGD(0.05), 1e-6),
+    (lambda: lf.optimizers.SGD(0.05, momentum=0.9), 1e-5),
+    (lambda: lf.optimizers.Adam(0.01), 1e-5),  # TF.js puts Adam's epsilon elsewhere (~1e-7)
+    (lambda: lf.optimizers.RMSprop(0.01), 1e-5),
+])
+def test_training_resumes_across_tfjs(node, tmp_path, optimizer, tol):
+    """layerflow trains and saves with the optimizer; TF.js loads, trains one step and saves;
+    layerflow loads that and has what its own step from the same file gives."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, 3)).astype(np.float32)
+    y = (x @ np.array([[1.0], [-1.0], [2.0]], np.float32)).astype(np.float32)
+    model = lf.sequential([lf.layers.Dense(4, activation="tanh", input_shape=[3]),
+                           lf.layers.Dense(1)])
+    model.compile(optimizer=optimizer(), loss="mse")
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    model.save(str(tmp_path / "start"), include_optimizer=True)
+    _write_inputs(tmp_path / "x.json", x)
+    _write_inputs(tmp_path / "y.json", y)
+    node.run("train_step.js", tmp_path / "start" / "model.json", tmp_path / "x.json",
+             tmp_path / "y.json", tmp_path / "after")
+    from_tfjs = lf.load_layers_model(str(tmp_path / "after"))
+    ours = lf.load_layers_model(str(tmp_path / "start"))
+    ours.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for got, want in zip(from_tfjs.get_weights(), ours.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    assert int(from_tfjs.optimizer.iterations.numpy()) == int(ours.optimizer.iterations.numpy())
+    for got, want in zip(from_tfjs.optimizer.get_weights(), ours.optimizer.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)

@@ -97,7 +97,8 @@ def model_artifacts(model, include_optimizer: bool = False, quantize=None):
         if trainer is None or not trainer.compiled:
             raise InvalidArgumentError("save(include_optimizer=True): the model is not compiled")
         training_config = training_config_of(trainer)
-        for name, value in optimizer_weights(trainer.optimizer).items():
+        trainer.optimizer.build(model.trainable_weights)
+        for name, value in optimizer_weights(trainer.optimizer, model).items():
             spec, data, _ = encode_weights({name: value}, None, group="optimizer")
             specs += spec
             chunks.append(data)
@@ -108,24 +109,140 @@ def model_artifacts(model, include_optimizer: bool = False, quantize=None):
                           weight_specs=specs, weight_data=b"".join(chunks))
 
 
+# Keras optimizer -> (TF.js class name, TF.js config keys from ours, our slot kinds in TF.js's
+# order, TF.js's slot suffixes). TF.js lays optimizer weights out as [iter, every variable's
+# first slot, every variable's second slot, ...].
+_TFJS_OPTIMIZERS = {
+    "SGD": ("SGD", {"learning_rate": "learning_rate"}, (), ()),
+    "Momentum": ("Momentum", {"learning_rate": "learning_rate", "momentum": "momentum",
+                              "nesterov": "use_nesterov"}, ("momentum",), ("momentum",)),
+    "Adam": ("Adam", {"learning_rate": "learning_rate", "beta_1": "beta1", "beta_2": "beta2",
+                      "epsilon": "epsilon"}, ("momentum", "velocity"), ("m", "v")),
+    "Adamax": ("Adamax", {"learning_rate": "learning_rate", "beta_1": "beta1",
+                          "beta_2": "beta2", "epsilon": "epsilon"},
+               ("momentum", "norm"), ("m", "v")),
+    "RMSprop": ("RMSProp", {"learning_rate": "learning_rate", "rho": "decay",
+                            "momentum": "momentum", "epsilon": "epsilon",
+                            "centered": "centered"},
+                ("velocity", "momentum", "average_gradient"), ("rms", "momentum", "mg")),
+    "Adagrad": ("Adagrad", {"learning_rate": "learning_rate",
+                            "initial_accumulator_value": "initial_accumulator_value"},
+                ("accumulator",), ("accumulator",)),
+    "Adadelta": ("Adadelta", {"learning_rate": "learning_rate", "rho": "rho",
+                              "epsilon": "epsilon"},
+                 ("accumulated_grad", "accumulated_delta_var"), ("accum_grad", "accum_var")),
+}
+
+
+def _tfjs_kind(optimizer) -> str | None:
+    kind = type(optimizer).__name__
+    if kind == "SGD" and optimizer.get_config().get("momentum"):
+        kind = "Momentum"
+    return kind if kind in _TFJS_OPTIMIZERS else None
+
+
 def training_config_of(trainer) -> dict:
-    """TF.js's ``trainingConfig``: the optimizer config, loss and metrics names."""
+    """TF.js's ``trainingConfig``: the optimizer config, loss and metrics names.
+
+    Optimizers TF.js has are written under TF.js's class names and config keys, so TF.js can
+    resume training; the others (AdamW, Nadam) keep Keras's form (layerflow reads both).
+    """
     from layerflow import serialization
 
     optimizer = trainer.optimizer
+    config = optimizer.get_config()
+    kind = _tfjs_kind(optimizer)
+    if kind is not None:
+        class_name, keys, _, _ = _TFJS_OPTIMIZERS[kind]
+        config = {theirs: _plain(config[ours]) for ours, theirs in keys.items() if ours in config}
+    else:
+        class_name = type(optimizer).__name__
     losses = [serialization.to_snake_case(type(loss).__name__) if loss is not None else None
               for loss in trainer.spec.losses]
     metrics = [m.name for items in trainer.spec.metrics for m in items]
-    return {"optimizer_config": {"class_name": type(optimizer).__name__,
-                                 "config": optimizer.get_config()},
-            "loss": losses[0] if len(losses) == 1 else losses,
-            "metrics": metrics, "loss_weights": trainer.spec.loss_weights}
+    found = {"optimizer_config": {"class_name": class_name, "config": config},
+             "loss": losses[0] if len(losses) == 1 else losses, "metrics": metrics}
+    if any(w != 1.0 for w in trainer.spec.loss_weights):  # NOTE: TF.js refuses loss_weights
+        found["loss_weights"] = trainer.spec.loss_weights
+    return found
 
 
-def optimizer_weights(optimizer) -> dict:
-    """The optimizer's variables by name (iterations first, as TF.js's ``getWeights``)."""
-    names = unique_weight_names(optimizer.variables)
-    return {f"optimizer/{n}": v.numpy() for n, v in zip(names, optimizer.variables)}
+def _plain(value):
+    return float(value) if isinstance(value, (np.floating, float)) else value
+
+
+def _slot(optimizer, variable, kind: str):
+    """Our slot variable of ``kind`` for ``variable`` (None if the optimizer has none)."""
+    name = f"{optimizer.name}/{variable.name.replace('/', '_')}_{kind}"
+    for v in optimizer.variables:
+        if v.name == name:
+            return v
+    return None
+
+
+def optimizer_weights(optimizer, model) -> dict:
+    """The optimizer's state by name, in TF.js's layout where TF.js has the optimizer
+    (``iter``, then ``<weight>/<slot>`` grouped by slot), else every variable in order."""
+    kind = _tfjs_kind(optimizer)
+    if kind is None:
+        names = unique_weight_names(optimizer.variables)
+        return {f"optimizer/{n}": v.numpy() for n, v in zip(names, optimizer.variables)}
+    _, _, kinds, suffixes = _TFJS_OPTIMIZERS[kind]
+    trainable = model.trainable_weights
+    names = file_weight_names(model, trainable)
+    found = {"iter": np.asarray(int(optimizer.iterations.numpy()), dtype=np.int32)}
+    for ours, theirs in zip(kinds, suffixes):
+        if ours == "average_gradient" and not optimizer.get_config().get("centered"):
+            continue
+        for var, name in zip(trainable, names):
+            slot = _slot(optimizer, var, ours)
+            # NOTE: TF.js's RMSProp keeps momentum slots even at momentum 0: write zeros.
+            value = slot.numpy() if slot is not None else np.zeros(var.shape, np.float32)
+            found[f"{name}/{theirs}"] = _momentum_to_tfjs(optimizer, kind, value)
+    return found
+
+
+# NOTE: Keras's SGD momentum slot holds m = momentum*m - lr*g (the step itself); TF.js's holds
+# accum = momentum*accum + g and steps by -lr*accum. With a fixed learning rate m = -lr*accum.
+def _momentum_to_tfjs(optimizer, kind: str, value):
+    if kind != "Momentum":
+        return value
+    return (-value / float(optimizer.learning_rate)).astype(value.dtype)
+
+
+def _momentum_from_tfjs(optimizer, kind: str, value):
+    if kind != "Momentum":
+        return value
+    return (-np.asarray(value) * float(optimizer.learning_rate)).astype(np.float32)
+
+
+def _set_optimizer_weights(model, optimizer, values: dict) -> str | None:
+    """Restore the optimizer from saved values; returns a problem description or None."""
+    kind = _tfjs_kind(optimizer)
+    optimizer.build(model.trainable_weights)
+    if kind is None or "iter" not in values:
+        names = [f"optimizer/{n}" for n in unique_weight_names(optimizer.variables)]
+        ordered = [values.get(n) for n in names]
+        if any(v is None for v in ordered):
+            return f"expected {names}, got {sorted(values)}"
+        optimizer.set_weights(ordered)
+        return None
+    _, _, kinds, suffixes = _TFJS_OPTIMIZERS[kind]
+    trainable = model.trainable_weights
+    names = file_weight_names(model, trainable)
+    assignments = [(optimizer.iterations, np.asarray(values["iter"]).astype(np.int32))]
+    for ours, theirs in zip(kinds, suffixes):
+        for var, name in zip(trainable, names):
+            slot = _slot(optimizer, var, ours)
+            value = values.get(f"{name}/{theirs}")
+            if slot is None:
+                continue
+            if value is None:
+                return f"no {theirs} slot for {name} in the file"
+            assignments.append((slot, _momentum_from_tfjs(optimizer, kind, value)))
+    for var, value in assignments:
+        var.assign(np.asarray(value, dtype=var.numpy().dtype).reshape(var.shape))
+    return None
 
 
 def save_model(model, url_or_handler, include_optimizer: bool = False, quantize=None,
@@ -270,15 +387,9 @@ def _restore_training(model, training_config: dict, optimizer_values: dict,
         warnings.warn(f"could not restore the training config: {err}", stacklevel=3)
         return
     if optimizer_values:
-        opt = model.optimizer
-        opt.build(model.trainable_weights)
-        names = [f"optimizer/{n}" for n in unique_weight_names(opt.variables)]
-        values = [optimizer_values.get(n) for n in names]
-        if any(v is None for v in values):
-            message = (f"optimizer weights in the file do not match "
-                       f"{type(opt).__name__}: expected {names}, got {sorted(optimizer_values)}")
+        problem = _set_optimizer_weights(model, model.optimizer, optimizer_values)
+        if problem is not None:
+            message = f"optimizer weights in the file do not fit: {problem}"
             if strict:
                 raise WeightsMismatchError(message)
             warnings.warn(message, stacklevel=3)
-            return
-        opt.set_weights(values)

@@ -61,7 +61,12 @@ from layerflow.ops.math import clip_by_value
 from layerflow.optimizers.clipping import clip_by_global_norm, clip_by_norm
 
 _TFJS_KEYS = {"learningRate": "learning_rate", "beta1": "beta_1", "beta2": "beta_2",
-              "useNesterov": "nesterov", "initialAccumulatorValue": "initial_accumulator_value"}
+              "useNesterov": "nesterov", "initialAccumulatorValue": "initial_accumulator_value",
+              "use_nesterov": "nesterov"}
+# NOTE: keys only TF.js configs have; model.json stores them snake_cased (learning_rate,
+# beta1, use_nesterov ...), so a camelCase learningRate is not the only sign.
+_TFJS_MARKERS = ("learningRate", "beta1", "beta2", "useNesterov", "use_nesterov", "decay",
+                 "initialAccumulatorValue")
 
 
 class Optimizer:
@@ -541,7 +546,7 @@ class Optimizer:
         from layerflow.optimizers import schedules
 
         config = dict(config)
-        if "learningRate" in config:
+        if any(key in config for key in _TFJS_MARKERS):
             config = cls._from_tfjs_config(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"],
