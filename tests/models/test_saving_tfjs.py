@@ -52,8 +52,38 @@ def _models():
                          lf.layers.Bidirectional(lf.layers.GRU(2, reset_after=False)),
                          lf.layers.Dense(2)], name="rnn")
     x_rnn = rng.integers(0, 10, size=(3, 5)).astype(np.float32)
+    seq1d = lf.sequential([
+        lf.layers.Conv1D(4, 3, padding="same", input_shape=[10, 3]),
+        lf.layers.LeakyReLU(negative_slope=0.1), lf.layers.AveragePooling1D(2),
+        lf.layers.SpatialDropout1D(0.1), lf.layers.MaxPooling1D(1),
+        lf.layers.SimpleRNN(4, return_sequences=True),
+        lf.layers.TimeDistributed(lf.layers.Dense(3)), lf.layers.LayerNormalization(),
+        lf.layers.GlobalMaxPooling1D(), lf.layers.RepeatVector(2), lf.layers.Permute([2, 1]),
+        lf.layers.GlobalAveragePooling1D(), lf.layers.PReLU(), lf.layers.ELU(),
+        lf.layers.Dense(3), lf.layers.Softmax()], name="seq1d")
+    x_seq1d = rng.normal(size=(2, 10, 3)).astype(np.float32)
+
+    inner_in = lf.input(shape=[6, 6, 1])
+    t = lf.layers.ZeroPadding2D(1)(inner_in)
+    t = lf.layers.Cropping2D(1)(t)
+    t = lf.layers.UpSampling2D(2)(t)
+    t = lf.layers.AveragePooling2D(2)(t)
+    t = lf.layers.Dense(1)(lf.layers.Flatten()(t))
+    inner = lf.model(inputs=inner_in, outputs=lf.layers.Activation("sigmoid")(t), name="inner")
+    outer_in = lf.input(shape=[6, 6, 1])
+    u = inner(outer_in)
+    u = lf.layers.add([u, lf.layers.GlobalMaxPooling2D()(outer_in)])
+    v = lf.layers.Reshape([1])(u)
+    w = lf.layers.Dense(1)(v)
+    mixed = [lf.layers.average([v, w]), lf.layers.maximum([v, w]), lf.layers.minimum([v, w]),
+             lf.layers.multiply([v, w]), lf.layers.dot([v, w], axes=1)]
+    h = lf.layers.concatenate(mixed)
+    h = lf.layers.ReLU()(lf.layers.ThresholdedReLU(theta=0.1)(h))
+    nested = lf.model(inputs=outer_in, outputs=lf.layers.Masking(0.0)(h), name="nested")
+    x_nested = rng.normal(size=(2, 6, 6, 1)).astype(np.float32)
     return [("sequential", seq, x_seq), ("functional", functional, x_func),
-            ("recurrent", rnn, x_rnn)]
+            ("recurrent", rnn, x_rnn), ("sequential_1d", seq1d, x_seq1d),
+            ("nested", nested, x_nested)]
 
 
 def _write_inputs(path, x):

@@ -162,3 +162,19 @@ class Cropping2D(Layer):
             dim = inputs.shape[axis]
             size[axis] = -1 if dim is None else dim - before - after
         return _slicing.slice(inputs, begin, size)
+
+
+# NOTE: configs hold the normalized values, as Keras 3 writes them; TF.js needs them so (it
+# reads UpSampling2D's size as a pair and would compute NaN shapes from a single int).
+def _normalized_config(layer, **values) -> dict:
+    config = Layer.get_config(layer)
+    config.update(values)
+    config["data_format"] = layer.data_format
+    return config
+
+
+ZeroPadding2D.get_config = lambda self: _normalized_config(
+    self, padding=[list(p) for p in self.padding])
+UpSampling2D.get_config = lambda self: _normalized_config(self, size=list(self.size))
+Cropping2D.get_config = lambda self: _normalized_config(
+    self, cropping=[list(c) for c in self.cropping])

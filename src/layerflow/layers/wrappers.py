@@ -48,6 +48,11 @@ class Wrapper(Layer):
         if not self.layer.built:
             self.layer.build(input_shape)
             self.layer.built = True
+            # NOTE: the wrapped layer's weights live under the wrapper's name, as Keras 3's
+            # paths (time_distributed/dense/kernel) and TF.js (time_distributed/kernel) have it.
+            for v in self.layer.weights:
+                if not v.name.startswith(f"{self.name}/"):
+                    v.name = f"{self.name}/{v.name}"
         self.built = True
 
     def get_config(self) -> dict:

@@ -85,7 +85,7 @@ def model_artifacts(model, include_optimizer: bool = False, quantize=None):
     from layerflow.io import ModelArtifacts
     from layerflow.io.weights import encode_weights
 
-    topology = model_to_dict(model)
+    topology = _tfjs_dialect(model_to_dict(model))
     specs, chunks = [], []
     for name, value in zip(file_weight_names(model, model.weights), model.get_weights()):
         spec, data, _ = encode_weights({name: value}, quantize)
@@ -139,6 +139,20 @@ def _tfjs_kind(optimizer) -> str | None:
     if kind == "SGD" and optimizer.get_config().get("momentum"):
         kind = "Momentum"
     return kind if kind in _TFJS_OPTIMIZERS else None
+
+
+def _tfjs_dialect(entry):
+    """The topology with the few keys TF.js reads under Keras 2's names added (every layer,
+    nested ones too): LeakyReLU's ``negative_slope`` is TF.js's ``alpha``."""
+    if isinstance(entry, list):
+        return [_tfjs_dialect(item) for item in entry]
+    if not isinstance(entry, dict):
+        return entry
+    entry = {key: _tfjs_dialect(value) for key, value in entry.items()}
+    config = entry.get("config")
+    if entry.get("class_name") == "LeakyReLU" and isinstance(config, dict):
+        config.setdefault("alpha", config.get("negative_slope"))
+    return entry
 
 
 def training_config_of(trainer) -> dict:

@@ -45,13 +45,20 @@ def sequential_config(model) -> dict:
 
 
 def _node_indices(model) -> dict:
-    """(layer id, node id) -> the node's index among that layer's nodes in this model."""
+    """node id -> the node's index among that layer's nodes in this model.
+
+    A nested model counts from 1: in Keras 2 and TF.js a model's node 0 is the one linking its
+    own inputs to its outputs, so its first call inside another model is node 1.
+    """
+    from layerflow.models.model import Model
+
     graph_nodes = {id(n) for n in model._graph.nodes}
     index = {}
     for layer in model._graph.layers:
         own = [n for n in layer.inbound_nodes if id(n) in graph_nodes]
+        first = 1 if isinstance(layer, Model) else 0
         for i, node in enumerate(own):
-            index[id(node)] = i
+            index[id(node)] = first + i
     return index
 
 
@@ -176,7 +183,9 @@ def functional_from_config(config, custom_objects=None):
     for name, layer in layers.items():
         if isinstance(layer, InputLayer):
             outputs[(name, 0)] = [layer.output]
-    made = {name: 0 for name in layers}
+    from layerflow.models.model import Model as _Model
+
+    made = {name: 1 if isinstance(layer, _Model) else 0 for name, layer in layers.items()}
     progress = True
     while pending and progress:
         progress = False
