@@ -7,7 +7,7 @@
 
 # NOTE: import the backends package before binding the function lf.backends(): importing a
 # subpackage later would otherwise overwrite that name with the module.
-import layerflow.backends  # noqa: F401
+import layerflow.backends as _backends_package  # noqa: F401
 
 # The Layers API, training building blocks and models (the tfjs-layers half).
 from layerflow import activations as activations  # noqa: E402
