@@ -59,36 +59,13 @@ def _number(value, arg: str, name: str):
     return value
 
 
-class Constraint:
+class Constraint(serialization.Configurable):
     """Base class: ``__call__(w) -> w`` (the identity) and a config of the arguments."""
 
     _registry_kind = KIND
 
     def __call__(self, w):
         return w
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        """A new constraint from ``get_config()``'s output (Keras or TF.js spelling)."""
-        config = {serialization.to_snake_case(k): v for k, v in (config or {}).items()}
-        try:
-            return cls(**config)
-        except TypeError as err:
-            raise InvalidArgumentError(f"{cls.__name__}.from_config: {err}; config keys were "
-                                       f"{sorted(config)}") from None
-
-    def __eq__(self, other) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class MaxNorm(Constraint):

@@ -46,7 +46,7 @@ def _weights(x, name: str):
     return x if dtypes.is_float(x.dtype) else _e.cast(x, "float32")
 
 
-class Regularizer:
+class Regularizer(serialization.Configurable):
     """Base class: ``__call__(x) -> scalar tensor`` and a config of the constructor arguments."""
 
     _registry_kind = KIND
@@ -55,29 +55,6 @@ class Regularizer:
         from layerflow.ops.creation import scalar
 
         return scalar(0.0)
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        """A new regularizer from ``get_config()``'s output (Keras or TF.js spelling)."""
-        config = {serialization.to_snake_case(k): v for k, v in (config or {}).items()}
-        try:
-            return cls(**config)
-        except TypeError as err:
-            raise InvalidArgumentError(f"{cls.__name__}.from_config: {err}; config keys were "
-                                       f"{sorted(config)}") from None
-
-    def __eq__(self, other) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1L2(Regularizer):

@@ -122,3 +122,33 @@ def deserialize(kind: str, spec, custom_objects: dict | None = None):
             return cls.from_config(config)
         return cls(**config)
     return lookup(kind, spec, custom_objects)
+
+
+class Configurable:
+    """Base of the small objects configs name (regularizers, constraints): equality and repr by
+    config, and ``from_config`` accepting Keras's snake_case and TF.js's camelCase keys."""
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """A new object from ``get_config()``'s output (Keras or TF.js spelling)."""
+        from layerflow.errors import InvalidArgumentError
+
+        config = {to_snake_case(k): v for k, v in (config or {}).items()}
+        try:
+            return cls(**config)
+        except TypeError as err:
+            raise InvalidArgumentError(f"{cls.__name__}.from_config: {err}; config keys were "
+                                       f"{sorted(config)}") from None
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
