@@ -102,7 +102,7 @@ def test_fit_predict_evaluate_do_not_leak(backend):
     before = lf.memory().num_tensors
     for _ in range(20):
         model.fit(x, y, epochs=1, batch_size=16, verbose=0)
-    for _ in range(200):
+    for _ in range(1000):
         model.predict(x[:4])
         model.evaluate(x[:4], y[:4], verbose=0)
     gc.collect()
