@@ -35,6 +35,7 @@ import contextlib
 import os
 import re
 import shutil
+import stat
 import time
 import urllib.error
 import urllib.parse
@@ -51,6 +52,7 @@ from layerflow.io.errors import (
     ModelIOError,
     ModelNotFoundError,
     ModelSaveError,
+    PathTraversalError,
 )
 from layerflow.io.model_json import (
     MAX_JSON_BYTES,
@@ -323,9 +325,12 @@ class FileHandler:
             sizes = []
             for p, real in zip(group["paths"], reals):
                 try:
-                    sizes.append(os.stat(real).st_size)
+                    st = os.stat(real)
                 except OSError as e:
                     raise ModelNotFoundError(f"{p}: weight file not found ({real})") from e
+                if not stat.S_ISREG(st.st_mode):
+                    raise PathTraversalError(f"{p}: {real} is not a regular file")
+                sizes.append(st.st_size)
             check_group_sizes(group["paths"], sizes, group["weights"], f"weightsManifest[{g}]")
             budget += sum(sizes)
             check_size(budget, "weight files")

@@ -184,7 +184,9 @@ def read_regular_file(path: str, *, expected: int | None = None, cap: int | None
     b'abcd'
     """
     label = label or os.path.basename(path)
-    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    # O_NONBLOCK: opening a FIFO must not wait for a writer (regular files ignore the flag).
+    flags = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_NONBLOCK", 0))
     try:
         fd = os.open(path, flags)
     except FileNotFoundError as e:
