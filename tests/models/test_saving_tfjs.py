@@ -81,9 +81,16 @@ def _models():
     h = lf.layers.ReLU()(lf.layers.ThresholdedReLU(theta=0.1)(h))
     nested = lf.model(inputs=outer_in, outputs=lf.layers.Masking(0.0)(h), name="nested")
     x_nested = rng.normal(size=(2, 6, 6, 1)).astype(np.float32)
+    vol = lf.sequential([
+        lf.layers.Conv3D(2, 2, padding="same", input_shape=[4, 4, 4, 1]),
+        lf.layers.MaxPooling3D(2), lf.layers.Conv3DTranspose(2, 2, strides=2),
+        lf.layers.AveragePooling3D(2), lf.layers.GaussianNoise(0.1),
+        lf.layers.GaussianDropout(0.1), lf.layers.AlphaDropout(0.1), lf.layers.Flatten(),
+        lf.layers.Dense(2)], name="vol")
+    x_vol = rng.normal(size=(2, 4, 4, 4, 1)).astype(np.float32)
     return [("sequential", seq, x_seq), ("functional", functional, x_func),
             ("recurrent", rnn, x_rnn), ("sequential_1d", seq1d, x_seq1d),
-            ("nested", nested, x_nested)]
+            ("nested", nested, x_nested), ("volumes_noise", vol, x_vol)]
 
 
 def _write_inputs(path, x):
