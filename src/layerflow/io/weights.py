@@ -249,12 +249,13 @@ def _decode_fixed(spec: Mapping, raw: memoryview) -> np.ndarray:
     qarr = np.frombuffer(raw, dtype=_NP[q["dtype"]])
     if q["dtype"] == "float16":
         return qarr.astype(np.float32).reshape(shape)
-    # JavaScript computes v * scale + min in doubles, then stores into a Float32Array.
-    values = qarr.astype(np.float64) * float(q["scale"]) + float(q["min"])
-    if spec["dtype"] == "float32":
-        with np.errstate(over="ignore"):
+    # JavaScript computes v * scale + min in doubles, then stores into a Float32Array
+    # (overflow gives Inf there too).
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = qarr.astype(np.float64) * float(q["scale"]) + float(q["min"])
+        if spec["dtype"] == "float32":
             return values.astype(np.float32).reshape(shape)
-    values = np.floor(values + 0.5)
+        values = np.floor(values + 0.5)
     if values.size and (values.min() < _INT32_MIN or values.max() > _INT32_MAX):
         raise ManifestError(f"weight spec {spec['name']!r}: dequantized values leave int32 range")
     return values.astype(np.int32).reshape(shape)
@@ -353,7 +354,8 @@ def _to_tfjs(name: str, value) -> tuple[np.ndarray, str, bool]:
     if dname == "bfloat16" or dname == "float16":
         return arr.astype(np.float32), "float32", True
     if kind == "f":
-        out = arr.astype(np.float32)
+        with np.errstate(over="ignore"):
+            out = arr.astype(np.float32)
         if dname != "float32" and np.any(np.isinf(out) & np.isfinite(arr)):
             raise QuantizationError(f"weight {name!r}: {dname} values overflow float32")
         return out, "float32", False
