@@ -108,7 +108,7 @@ def validate_spec(spec: object, where: str = "weight spec") -> dict:
             f"{where}: shape {shape!r:.200} must be a list of non-negative ints"
             f" (at most {MAX_RANK} of them)")
     dtype = spec.get("dtype")
-    if dtype not in TFJS_DTYPES:
+    if not isinstance(dtype, str) or dtype not in TFJS_DTYPES:
         raise WeightsDTypeError(
             f"{where}: dtype {dtype!r:.80} is not a TF.js weight dtype {list(TFJS_DTYPES)}")
     if "group" in spec and spec["group"] is not None and not isinstance(spec["group"], str):
@@ -122,7 +122,7 @@ def _validate_quantization(q: object, dtype: str, where: str) -> None:
     if not isinstance(q, Mapping):
         raise ManifestError(f"{where}: 'quantization' must be an object")
     qd = q.get("dtype")
-    if qd not in QUANTIZATION_SIZES:
+    if not isinstance(qd, str) or qd not in QUANTIZATION_SIZES:
         raise WeightsDTypeError(
             f"{where}: quantization dtype {qd!r:.80} is not one of {list(QUANTIZATION_DTYPES)}")
     if qd == "float16":
