@@ -341,3 +341,40 @@ def test_model_json_nan_is_refused_on_save(tmp_path):
     with pytest.raises(lfio.ModelFormatError):
         lfio.save_artifacts(art, tmp_path / "m")
     assert not (tmp_path / "m").exists()
+
+
+_SAVER = """
+import sys, numpy as np, layerflow.io as lfio
+folder = sys.argv[1]
+i = 0
+while True:
+    i += 1
+    w = np.full(300_000, float(i % 2), "float32")
+    lfio.save_artifacts(lfio.ModelArtifacts(model_topology={"v": i % 2}, weights={"w": w}),
+                        folder, shard_size_bytes=100_000)
+    print(i, flush=True)
+"""
+
+
+def test_sigkill_during_saves_leaves_old_or_new(tmp_path):
+    import random
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "m"
+    rnd = random.Random(0)
+    for _ in range(8):
+        proc = subprocess.Popen([sys.executable, "-c", _SAVER, str(folder)],
+                                stdout=subprocess.PIPE, text=True)
+        proc.stdout.readline()  # one save done
+        time.sleep(rnd.uniform(0.0, 0.2))
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        handlers_mod.cleanup_stale(str(folder))  # what the next save does first
+        art = lfio.load_artifacts(folder)
+        v = art.model_topology["v"]
+        np.testing.assert_array_equal(art.weights["w"], np.full(300_000, float(v)))
+    lfio.save_artifacts(_art(), folder)
+    assert sorted(os.listdir(tmp_path)) == ["m"]

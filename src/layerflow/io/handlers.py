@@ -121,9 +121,7 @@ def decode_groups(manifest: list, datas: list[bytes]) -> tuple[bytes, dict]:
     return b"".join(datas), weights
 
 
-def _load_from_doc(jbytes: bytes, read_group, source: str) -> ModelArtifacts:
-    doc = parse_model_json(jbytes, source=source)
-    art = artifacts_from_model_json(doc, source=source)
+def _load_from_doc(art: ModelArtifacts, read_group) -> ModelArtifacts:
     manifest = art.weights_manifest or []
     datas = [read_group(g, group) for g, group in enumerate(manifest)]
     art.weight_data, art.weights = decode_groups(manifest, datas)
@@ -316,8 +314,9 @@ class FileHandler:
                 f"{json_path}: {os.path.getsize(json_path)} bytes; the limit is {MAX_JSON_BYTES}")
         jbytes = read_regular_file(json_path, cap=MAX_JSON_BYTES)
         root = self.weight_path_prefix or os.path.dirname(json_path)
-        doc = parse_model_json(jbytes, source=json_path)
-        manifest = artifacts_from_model_json(doc, source=json_path).weights_manifest or []
+        art = artifacts_from_model_json(parse_model_json(jbytes, source=json_path),
+                                        source=json_path)
+        manifest = art.weights_manifest or []
         # Every path of every group is confined and sized before the first shard is opened.
         plan, budget = [], 0
         for g, group in enumerate(manifest):
@@ -341,7 +340,7 @@ class FileHandler:
             return b"".join(read_regular_file(r, expected=s, label=p)
                             for r, s, p in zip(reals, sizes, group["paths"]))
 
-        return _load_from_doc(jbytes, read_group, json_path)
+        return _load_from_doc(art, read_group)
 
 
 # ----------------------------------------------------------------------------- http
@@ -413,8 +412,9 @@ class HTTPHandler:
         """GET model.json, then its shards; every path checked before the first shard GET."""
         req = urllib.request.Request(self.url, headers=self.headers)
         _, jbytes = _http(req, cap=MAX_JSON_BYTES, timeout=self.timeout)
-        doc = parse_model_json(jbytes, source=self.url)
-        manifest = artifacts_from_model_json(doc, source=self.url).weights_manifest or []
+        art = artifacts_from_model_json(parse_model_json(jbytes, source=self.url),
+                                        source=self.url)
+        manifest = art.weights_manifest or []
         urls = [self.weight_urls(group["paths"]) for group in manifest]
         fetched = [0]
 
@@ -430,7 +430,7 @@ class HTTPHandler:
                               f"weightsManifest[{g}]")
             return b"".join(parts)
 
-        return _load_from_doc(jbytes, read_group, self.url)
+        return _load_from_doc(art, read_group)
 
     def save(self, artifacts: ModelArtifacts) -> SaveResult:
         """POST a multipart form: ``model.json`` (paths ``['./model.weights.bin']``) and
