@@ -1,9 +1,11 @@
-"""The demo: train a small CNN on the handwritten digits scikit-learn ships, then predict.
+"""The demo: train a small CNN on the handwritten digits scikit-learn ships, save it in the
+TensorFlow.js layers format, load it back and predict.
 
 Offline (the 8x8 digits come inside scikit-learn). Prints a progress bar per epoch, the test
-accuracy (about 97%) and a few predictions next to their labels.
+accuracy (about 97%), where the model.json went (TF.js loads it with tf.loadLayersModel), and a
+few predictions of the reloaded model next to their labels.
 
-    python examples/digits_demo.py [--epochs 15] [--backend numpy|jax]
+    python examples/digits_demo.py [--epochs 15] [--backend numpy|jax] [--save-dir DIR]
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def main(argv=None) -> float:
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--backend", choices=lf.backends(), default=None)
     parser.add_argument("--verbose", type=int, default=1)
+    parser.add_argument("--save-dir", default="digits-model",
+                        help="where model.json and the weight shards are written")
     args = parser.parse_args(argv)
     if args.backend:
         lf.set_backend(args.backend)
@@ -59,7 +63,13 @@ def main(argv=None) -> float:
               verbose=args.verbose)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"test accuracy: {accuracy:.4f} (loss {loss:.4f})")
-    predicted = model.predict(x_test[:8]).argmax(axis=-1)
+    result = model.save(args.save_dir)
+    print(f"saved in the TF.js layers format: {result.path}/model.json "
+          f"({result.model_artifacts_info.weight_data_bytes} bytes of weights)")
+    reloaded = lf.load_layers_model(args.save_dir)
+    same = np.allclose(reloaded.predict(x_test), model.predict(x_test), atol=1e-6)
+    print(f"reloaded from {args.save_dir}: predictions {'match' if same else 'DIFFER'}")
+    predicted = reloaded.predict(x_test[:8]).argmax(axis=-1)
     print("predicted:", predicted.tolist())
     print("labels:   ", y_test[:8].argmax(axis=-1).tolist())
     return accuracy
