@@ -196,14 +196,7 @@ def serialize(constraint) -> dict | None:
     >>> serialize(UnitNorm(axis=1))
     {'class_name': 'UnitNorm', 'config': {'axis': 1}}
     """
-    if constraint is None:
-        return None
-    if isinstance(constraint, str):
-        constraint = get(constraint)
-    if not hasattr(constraint, "get_config"):
-        raise InvalidArgumentError(f"constraints.serialize: cannot serialize {constraint!r}; "
-                                   "only Constraint objects have a config")
-    return serialization.serialize(constraint)
+    return serialization.serialize_object(KIND, constraint, get)
 
 
 def deserialize(config, custom_objects: dict | None = None):
@@ -220,17 +213,5 @@ def get(identifier, custom_objects: dict | None = None):
     >>> get('maxNorm'), get({'class_name': 'UnitNorm', 'config': {'axis': 1}})
     (MaxNorm(max_value=2, axis=0), UnitNorm(axis=1))
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        found = serialization.deserialize(KIND, identifier, custom_objects)
-    elif isinstance(identifier, str):
-        found = serialization.lookup(KIND, identifier, custom_objects)
-    else:
-        found = identifier
-    if isinstance(found, type):
-        return found()
-    if callable(found):
-        return found
-    raise InvalidArgumentError(f"cannot interpret {identifier!r} as a constraint: expected a "
-                               "name, a config dict, a Constraint or a callable w -> w")
+    return serialization.resolve(KIND, identifier, custom_objects,
+                                 "a Constraint or a callable w -> w")

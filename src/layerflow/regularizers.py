@@ -213,14 +213,7 @@ def serialize(regularizer) -> dict | None:
     >>> serialize(L2(0.1))
     {'class_name': 'L2', 'config': {'l2': 0.1}}
     """
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, str):
-        regularizer = get(regularizer)
-    if not hasattr(regularizer, "get_config"):
-        raise InvalidArgumentError(f"regularizers.serialize: cannot serialize {regularizer!r}; "
-                                   "only Regularizer objects have a config")
-    return serialization.serialize(regularizer)
+    return serialization.serialize_object(KIND, regularizer, get)
 
 
 def deserialize(config, custom_objects: dict | None = None):
@@ -237,17 +230,5 @@ def get(identifier, custom_objects: dict | None = None):
     >>> get('l1'), get({'class_name': 'L1L2', 'config': {'l1': 0.1, 'l2': 0.2}})
     (L1(l1=0.01), L1L2(l1=0.1, l2=0.2))
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        found = serialization.deserialize(KIND, identifier, custom_objects)
-    elif isinstance(identifier, str):
-        found = serialization.lookup(KIND, identifier, custom_objects)
-    else:
-        found = identifier
-    if isinstance(found, type):
-        return found()
-    if callable(found):
-        return found
-    raise InvalidArgumentError(f"cannot interpret {identifier!r} as a regularizer: expected a "
-                               "name, a config dict, a Regularizer or a callable x -> scalar")
+    return serialization.resolve(KIND, identifier, custom_objects,
+                                 "a Regularizer or a callable x -> scalar")

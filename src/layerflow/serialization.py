@@ -124,6 +124,42 @@ def deserialize(kind: str, spec, custom_objects: dict | None = None):
     return lookup(kind, spec, custom_objects)
 
 
+def resolve(kind: str, identifier, custom_objects=None, expected: str = "an object"):
+    """The shared ``get`` of the small object kinds: None stays None; a name (any spelling) or a
+    ``{"class_name", "config"}`` dict resolves through the registry (a class is instantiated with
+    its defaults); an object or callable passes through."""
+    from layerflow.errors import InvalidArgumentError
+
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        found = deserialize(kind, identifier, custom_objects)
+    elif isinstance(identifier, str):
+        found = lookup(kind, identifier, custom_objects)
+    else:
+        found = identifier
+    if isinstance(found, type):
+        return found()
+    if callable(found):
+        return found
+    raise InvalidArgumentError(f"cannot interpret {identifier!r} as a {kind}: expected a name, "
+                               f"a config dict, {expected}")
+
+
+def serialize_object(kind: str, obj, get):
+    """The shared ``serialize`` of the small object kinds (names are resolved with ``get``)."""
+    from layerflow.errors import InvalidArgumentError
+
+    if obj is None:
+        return None
+    if isinstance(obj, str):
+        obj = get(obj)
+    if not hasattr(obj, "get_config"):
+        raise InvalidArgumentError(f"cannot serialize {obj!r} as a {kind}; only objects with a "
+                                   "config can be written to files")
+    return serialize(obj)
+
+
 class Configurable:
     """Base of the small objects configs name (regularizers, constraints): equality and repr by
     config, and ``from_config`` accepting Keras's snake_case and TF.js's camelCase keys."""
