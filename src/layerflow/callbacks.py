@@ -248,6 +248,17 @@ def _add_yield(callback: LambdaCallback, on_yield) -> None:
     callback.on_batch_end = on_batch_end
 
 
+def wants_batch_logs(cb) -> bool:
+    """Whether ``cb`` reads the logs of each batch (fit then syncs every batch to give them;
+    otherwise the compiled steps run ahead and logs are read at the end of the epoch)."""
+    if isinstance(cb, ProgbarLogger):
+        return cb.verbose == 1 or (cb.verbose is None and cb.params.get("verbose") == 1)
+    for hook in ("on_batch_end", "on_train_batch_end"):
+        if hook in cb.__dict__ or getattr(type(cb), hook) is not getattr(Callback, hook):
+            return True
+    return False
+
+
 class CallbackList:
     """Calls each hook on every callback in order."""
 
@@ -280,6 +291,10 @@ class CallbackList:
     def on_batch_end(self, batch, logs=None):
         self._each("on_batch_end", batch, logs)
         self._each("on_train_batch_end", batch, logs)
+
+    @property
+    def wants_batch_logs(self) -> bool:
+        return any(wants_batch_logs(cb) for cb in self.callbacks)
 
 
 def make_callback_list(callbacks, model, verbose: int, epochs: int, steps: int):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from layerflow.engine.context import ENGINE
-from layerflow.engine.memory import tidy
+from layerflow.engine.memory import dispose, tidy
 from layerflow.engine.tensor import Tensor
 from layerflow.errors import InvalidArgumentError, LayerflowError
 from layerflow.models.data import ArrayData, DataError, to_numpy_list
@@ -221,15 +221,26 @@ class Trainer:
             self.spec.reset()
             cb.on_epoch_begin(epoch)
             order = rng.permutation(data.size) if shuffle else np.arange(data.size)
-            logs = {}
+            logs, pending = {}, None
+            sync_every_batch = cb.wants_batch_logs
             for first, group in self._groups(data, batch_size, order, steps):
                 for index in range(first, first + len(group)):
                     cb.on_batch_begin(index)
-                logs = tidy(lambda g=group: _floats(step([self._tensors(b) for b in g])))
+                out = tidy(lambda g=group: step([self._tensors(b) for b in g]))
+                # NOTE: without a callback reading batch logs, the loss stays on the device and
+                # the next compiled step is queued at once; the logs are read at epoch end.
+                if pending is not None:
+                    dispose(pending)
+                pending = out
+                if sync_every_batch:
+                    logs = _floats(out)
                 for index in range(first, first + len(group)):
                     cb.on_batch_end(index, logs)
                 if self.stop_training:
                     break
+            if pending is not None:
+                logs = _floats(pending)
+                dispose(pending)
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_data(val, batch_size, validation_steps)
