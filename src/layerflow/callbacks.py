@@ -248,7 +248,7 @@ def _add_yield(callback: LambdaCallback, on_yield) -> None:
     callback.on_batch_end = on_batch_end
 
 
-def wants_batch_logs(cb) -> bool:
+def _wants_batch_logs(cb) -> bool:
     """Whether ``cb`` reads the logs of each batch (fit then syncs every batch to give them;
     otherwise the compiled steps run ahead and logs are read at the end of the epoch)."""
     if isinstance(cb, ProgbarLogger):
@@ -294,7 +294,7 @@ class CallbackList:
 
     @property
     def wants_batch_logs(self) -> bool:
-        return any(wants_batch_logs(cb) for cb in self.callbacks)
+        return any(_wants_batch_logs(cb) for cb in self.callbacks)
 
 
 def make_callback_list(callbacks, model, verbose: int, epochs: int, steps: int):
