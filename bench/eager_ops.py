@@ -80,6 +80,9 @@ def main() -> None:
     args = parser.parse_args()
     results = {}
     for workload, who, fn, number in _cases(args.small_n, args.big_n):
+        # NOTE: an op runs on the active backend; each layerflow row times its own backend.
+        if who.startswith("layerflow"):
+            lf.set_backend(who.split()[-1])
         times = _time(fn, number, args.repeats)
         results[(workload, who)] = times
     print(f"{'workload':<13} {'implementation':<17} {'median us':>11} {'min':>10} {'max':>10}"
