@@ -543,3 +543,14 @@ def test_model_checkpoint_in_fit(backend, tmp_path, monkeypatch):
         assert [os.path.basename(p) for p in saved] == names
     else:
         assert sorted(os.listdir(tmp_path)) == names
+
+
+def test_model_checkpoint_overwrites_one_folder_and_it_loads(backend, tmp_path):
+    model = lf.sequential([lf.layers.Dense(1, input_shape=[2])])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).random((20, 2)).astype(np.float32)
+    y = x.sum(axis=1, keepdims=True)
+    folder = str(tmp_path / "ckpt")
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[lf.callbacks.ModelCheckpoint(folder)])
+    np.testing.assert_allclose(lf.load_layers_model(folder).predict(x), model.predict(x),
+                               rtol=1e-6)

@@ -582,12 +582,10 @@ class ModelCheckpoint(_MonitorCallback):
             warnings.warn(f"ModelCheckpoint: the weights hold NaN or Inf at epoch {epoch + 1}; "
                           f"not saving {filepath}", stacklevel=3)
             return
-        if "://" not in filepath:  # NOTE: URLs (file://, indexeddb://) go to model.save as is
-            if os.path.isdir(filepath):
-                raise InvalidArgumentError(f"ModelCheckpoint: please give a file path, not an "
-                                           f"existing directory: {filepath}")
-            if os.path.dirname(filepath):
-                os.makedirs(os.path.dirname(filepath), exist_ok=True)
+        # NOTE: a save is a folder (model.json + shards) that model.save replaces atomically,
+        # so an existing checkpoint folder is simply overwritten; URLs go to model.save as is.
+        if "://" not in filepath and os.path.dirname(filepath):
+            os.makedirs(os.path.dirname(filepath), exist_ok=True)
         what = "save_weights" if self.save_weights_only else "save"
         save = getattr(self.model, what, None)
         if save is None:
