@@ -65,6 +65,23 @@ def _check_positive(value, arg: str, who: str) -> None:
         raise InvalidArgumentError(f"{who}: {arg} must be > 0, got {value!r}")
 
 
+def _init_rate_decay(schedule, owner, initial_learning_rate, decay_steps, decay_rate,
+                     staircase, name) -> None:
+    """The arguments ExponentialDecay and InverseTimeDecay share."""
+    _check_positive(decay_steps, "decay_steps", owner)
+    schedule.initial_learning_rate = initial_learning_rate
+    schedule.decay_steps = decay_steps
+    schedule.decay_rate = decay_rate
+    schedule.staircase = staircase
+    schedule.name = name
+
+
+def _progress(schedule, step):
+    """``step / decay_steps``, floored when the schedule is a staircase."""
+    p = div(_float_step(step, schedule.name), float(schedule.decay_steps))
+    return floor(p) if schedule.staircase else p
+
+
 class ExponentialDecay(LearningRateSchedule):
     """``initial_learning_rate * decay_rate ^ (step / decay_steps)`` (floored if staircase).
 
@@ -76,17 +93,11 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay") -> None:
-        _check_positive(decay_steps, "decay_steps", "ExponentialDecay")
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        _init_rate_decay(self, "ExponentialDecay", initial_learning_rate, decay_steps, decay_rate,
+                         staircase, name)
 
     def __call__(self, step):
-        p = div(_float_step(step, self.name), float(self.decay_steps))
-        if self.staircase:
-            p = floor(p)
+        p = _progress(self, step)
         return mul(scalar(self.initial_learning_rate, "float32"),
                    pow(scalar(self.decay_rate, "float32"), p))
 
@@ -179,17 +190,11 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay") -> None:
-        _check_positive(decay_steps, "decay_steps", "InverseTimeDecay")
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        _init_rate_decay(self, "InverseTimeDecay", initial_learning_rate, decay_steps, decay_rate,
+                         staircase, name)
 
     def __call__(self, step):
-        p = div(_float_step(step, self.name), float(self.decay_steps))
-        if self.staircase:
-            p = floor(p)
+        p = _progress(self, step)
         denominator = add(1.0, mul(scalar(self.decay_rate, "float32"), p))
         return div(scalar(self.initial_learning_rate, "float32"), denominator)
 
