@@ -571,35 +571,14 @@ def _imag_grad(dy, inputs, out, attrs):
 
 
 # NOTE: reflected operators (2 - t, 2 / t ...) put the Python value first.
-def _radd(self, other):
-    return add(other, self)
+def _reflected(op):
+    def reflected(self, other):
+        return op(other, self)
+
+    return reflected
 
 
-def _rsub(self, other):
-    return sub(other, self)
-
-
-def _rmul(self, other):
-    return mul(other, self)
-
-
-def _rtruediv(self, other):
-    return div(other, self)
-
-
-def _rfloordiv(self, other):
-    return floor_div(other, self)
-
-
-def _rmod(self, other):
-    return mod(other, self)
-
-
-def _rpow(self, other):
-    return pow(other, self)
-
-
-for _name, _fn in (("__radd__", _radd), ("__rsub__", _rsub), ("__rmul__", _rmul),
-                   ("__rtruediv__", _rtruediv), ("__rfloordiv__", _rfloordiv),
-                   ("__rmod__", _rmod), ("__rpow__", _rpow)):
-    chainable(_name)(_fn)
+for _name, _op in (("__radd__", add), ("__rsub__", sub), ("__rmul__", mul),
+                   ("__rtruediv__", div), ("__rfloordiv__", floor_div), ("__rmod__", mod),
+                   ("__rpow__", pow)):
+    chainable(_name)(_reflected(_op))
