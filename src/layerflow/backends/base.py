@@ -61,5 +61,22 @@ class Backend:
 
         raise BackendError(f"the {self.name} backend cannot compile functions; use 'jax'")
 
+    # NOTE: loops and vector-Jacobian products of whole functions exist only where a tracer
+    # can see a function (jax); ops/scan.py runs a Python loop elsewhere.
+    traces_functions = False
+
+    def scan(self, body, carry, xs):
+        """``lax.scan(body, carry, xs)``: ``body(carry, x) -> (carry, y)`` over ``xs``'s axis 0."""
+        from layerflow.errors import BackendError
+
+        raise BackendError(f"the {self.name} backend cannot trace a loop body; use 'jax'")
+
+    def vjp(self, fn, primals):
+        """``(fn(*primals), vjp_fn)`` where ``vjp_fn(cotangents)`` returns one per primal."""
+        from layerflow.errors import BackendError
+
+        raise BackendError(f"the {self.name} backend cannot differentiate a function; "
+                           "use 'jax'")
+
     def __repr__(self) -> str:
         return f"<layerflow backend {self.name!r}>"

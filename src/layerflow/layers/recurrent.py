@@ -3,11 +3,12 @@
 A *cell* computes one time step: ``cell.call(x_t, states) -> (output_t, new_states)``. Cells
 hold the weights (``[kernel, recurrent_kernel, bias]``, gates in Keras's order: LSTM ``i, f, c,
 o``; GRU ``z, r, h``). :class:`RNN` loops a cell over the time axis with ops (a Python loop
-over the known time steps, so the same code runs eagerly, symbolically, under tapes and inside
-``lf.compile``), handles masks (masked steps carry the states and repeat the previous output,
-as Keras and TF.js), ``go_backwards``, initial states (``layer(x, initial_state=[...])``) and
-``stateful`` layers. The cells (``SimpleRNNCell``, ``GRUCell``, ``LSTMCell``) and ``SimpleRNN``,
-``GRU``, ``LSTM`` (RNNs with their cell's arguments flattened into the constructor) are in
+over the known time steps, so the same code runs eagerly, symbolically and under tapes; inside
+``lf.compile`` on jax the loop is one ``scan`` op, see ``recurrent_scan.py``), handles masks
+(masked steps carry the states and repeat the previous output, as Keras and TF.js),
+``go_backwards``, initial states (``layer(x, initial_state=[...])``) and ``stateful`` layers.
+The cells (``SimpleRNNCell``, ``GRUCell``, ``LSTMCell``) and ``SimpleRNN``, ``GRU``, ``LSTM``
+(RNNs with their cell's arguments flattened into the constructor) are in
 ``recurrent_layers.py``.
 
 >>> import layerflow as lf
@@ -279,7 +280,8 @@ class RNN(Layer):
         return_state: also return the final states: ``[output, *states]``.
         go_backwards: process the sequence in reverse (and return the outputs in that order).
         stateful: carry the final states over to the next call.
-        unroll: accepted for Keras compatibility; the time loop is always unrolled.
+        unroll: keep the time loop a Python loop even in programs compiled on jax (which
+            otherwise run it as one ``scan`` op, see ``recurrent_scan.py``).
         zero_output_for_mask: masked steps output zeros instead of the previous output.
 
     >>> import layerflow as lf
@@ -387,15 +389,21 @@ class RNN(Layer):
             return SymbolicTensor(shapes, self.dtype)
         sizes = self.state_size
         states = _pack(self._initial_states(x, initial_state), sizes)
+        # NOTE: a masked step repeats the previous output: the (last) cell's first state.
+        prev = states[-1] if isinstance(self.cell, StackedRNNCells) else states[0]
+        prev = prev[0] if isinstance(prev, list) else prev
+        kwargs = {"training": training} if getattr(self.cell, "_call_has_training", 0) else {}
+        from layerflow.layers import recurrent_scan
+
+        if recurrent_scan.can_scan(self, x):
+            output, final = recurrent_scan.run_scanned(
+                self, x, states, self._checked_mask(mask, x), prev, kwargs)
+            return self._finish(output, final)
         steps = ops.unstack(x, 1)
         step_masks = self._step_masks(mask, x)
         if self.go_backwards:
             steps = steps[::-1]
             step_masks = None if step_masks is None else step_masks[::-1]
-        # NOTE: a masked step repeats the previous output: the (last) cell's first state.
-        prev = states[-1] if isinstance(self.cell, StackedRNNCells) else states[0]
-        prev = prev[0] if isinstance(prev, list) else prev
-        kwargs = {"training": training} if getattr(self.cell, "_call_has_training", 0) else {}
         outputs = []
         getattr(self.cell, "_start_sequence", lambda: None)()
         try:
@@ -412,14 +420,24 @@ class RNN(Layer):
                 outputs.append(out)
         finally:
             getattr(self.cell, "_end_sequence", lambda: None)()
-        final = _flatten(states)
+        output = ops.stack(outputs, 1) if self.return_sequences else outputs[-1]
+        return self._finish(output, _flatten(states))
+
+    def _finish(self, output, final: list):
+        """Keep the final states of a stateful layer; the outputs the call returns."""
         if self.stateful and not isinstance(final[0], SymbolicTensor):
             for var, value in zip(self.states, final):
                 var.assign(value)
-        output = ops.stack(outputs, 1) if self.return_sequences else outputs[-1]
         return [output, *final] if self.return_state else output
 
     def _step_masks(self, mask, x):
+        mask = self._checked_mask(mask, x)
+        if mask is None:
+            return None
+        return [_ops().expand_dims(m, -1) for m in _ops().unstack(mask, 1)]
+
+    def _checked_mask(self, mask, x):
+        """``mask`` as a ``(batch, time)`` bool tensor (None stays None)."""
         if mask is None:
             return None
         ops = _ops()
@@ -431,7 +449,7 @@ class RNN(Layer):
                              f"{tuple(x.shape)[:2]}, got {tuple(mask.shape)}")
         if mask.dtype != "bool":
             mask = ops.cast(mask, "bool")
-        return [ops.expand_dims(m, -1) for m in ops.unstack(mask, 1)]
+        return mask
 
     def _initial_states(self, x, given) -> list:
         ops = _ops()

@@ -145,27 +145,41 @@ class GRUCell(RNNCell):
         def part(t, i):
             return None if t is None else t[i * n:(i + 1) * n]
 
-        if dp is None and self.reset_after and rdp is None:
-            # NOTE: one matmul per input for all three gates when no dropout masks differ.
-            x_z, x_r, x_h = ops.split(_linear(inputs, k, in_bias), 3, 1)
+        if dp is None and rdp is None:
+            # NOTE: one matmul of the inputs for all three gates when no dropout masks differ.
+            return self._step(_linear(inputs, k, in_bias), [h_prev])
+        x_z = _linear(xs[0], k[:, :n], part(in_bias, 0))
+        x_r = _linear(xs[1], k[:, n:2 * n], part(in_bias, 1))
+        x_h = _linear(xs[2], k[:, 2 * n:], part(in_bias, 2))
+        z = self.recurrent_activation(x_z + _linear(hs[0], rk[:, :n], part(rec_bias, 0)))
+        r = self.recurrent_activation(x_r + _linear(hs[1], rk[:, n:2 * n],
+                                                    part(rec_bias, 1)))
+        if self.reset_after:
+            rec_h = r * _linear(hs[2], rk[:, 2 * n:], part(rec_bias, 2))
+        else:
+            rec_h = ops.mat_mul(r * hs[2], rk[:, 2 * n:])
+        return self._gated(h_prev, z, x_h, rec_h)
+
+    def _gated(self, h_prev, z, x_h, rec_h):
+        h = z * h_prev + (1 - z) * self.activation(x_h + rec_h)
+        return h, [h]
+
+    def _step(self, projected, states):
+        """One step from ``projected = inputs @ kernel + input bias`` (no dropout)."""
+        ops = _ops()
+        n, rk = self.units, self.recurrent_kernel
+        h_prev = _state_list(states)[0]
+        x_z, x_r, x_h = ops.split(projected, 3, 1)
+        if self.reset_after:
+            rec_bias = None if self.bias is None else self.bias[1]
             h_z, h_r, h_h = ops.split(_linear(h_prev, rk, rec_bias), 3, 1)
             z = self.recurrent_activation(x_z + h_z)
             r = self.recurrent_activation(x_r + h_r)
-            rec_h = r * h_h
-        else:
-            x_z = _linear(xs[0], k[:, :n], part(in_bias, 0))
-            x_r = _linear(xs[1], k[:, n:2 * n], part(in_bias, 1))
-            x_h = _linear(xs[2], k[:, 2 * n:], part(in_bias, 2))
-            z = self.recurrent_activation(x_z + _linear(hs[0], rk[:, :n], part(rec_bias, 0)))
-            r = self.recurrent_activation(x_r + _linear(hs[1], rk[:, n:2 * n],
-                                                        part(rec_bias, 1)))
-            if self.reset_after:
-                rec_h = r * _linear(hs[2], rk[:, 2 * n:], part(rec_bias, 2))
-            else:
-                rec_h = ops.mat_mul(r * hs[2], rk[:, 2 * n:])
-        hh = self.activation(x_h + rec_h)
-        h = z * h_prev + (1 - z) * hh
-        return h, [h]
+            return self._gated(h_prev, z, x_h, r * h_h)
+        h_z, h_r = ops.split(ops.mat_mul(h_prev, rk[:, :2 * n]), 2, 1)
+        z = self.recurrent_activation(x_z + h_z)
+        r = self.recurrent_activation(x_r + h_r)
+        return self._gated(h_prev, z, x_h, ops.mat_mul(r * h_prev, rk[:, 2 * n:]))
 
 
 class LSTMCell(RNNCell):
@@ -228,15 +242,22 @@ class LSTMCell(RNNCell):
         if dp is None and rdp is None:
             # NOTE: without dropout masks every gate sees the same x and h: two matmuls of the
             # full 4n width and one split (a quarter of the ops, forward and backward).
-            ops = _ops()
-            gates = ops.split(_linear(inputs, k, b) + ops.mat_mul(h_prev, rk), 4, 1)
-        else:
-            gates = []
-            for i in range(4):
-                part = slice(i * n, (i + 1) * n)
-                bias = None if b is None else b[part]
-                gates.append(_linear(xs[i], k[:, part], bias)
-                             + _ops().mat_mul(hs[i], rk[:, part]))
+            return self._step(_linear(inputs, k, b), [h_prev, c_prev])
+        gates = []
+        for i in range(4):
+            part = slice(i * n, (i + 1) * n)
+            bias = None if b is None else b[part]
+            gates.append(_linear(xs[i], k[:, part], bias) + _ops().mat_mul(hs[i], rk[:, part]))
+        return self._gated(gates, c_prev)
+
+    def _step(self, projected, states):
+        """One step from ``projected = inputs @ kernel + bias`` (no dropout)."""
+        ops = _ops()
+        h_prev, c_prev = _state_list(states)[:2]
+        gates = ops.split(projected + ops.mat_mul(h_prev, self.recurrent_kernel), 4, 1)
+        return self._gated(gates, c_prev)
+
+    def _gated(self, gates, c_prev):
         i_g = self.recurrent_activation(gates[0])
         f_g = self.recurrent_activation(gates[1])
         c = f_g * c_prev + i_g * self.activation(gates[2])
