@@ -36,8 +36,10 @@ sys.path.insert(0, HERE)
 import numpy as np  # noqa: E402
 import workloads  # noqa: E402
 
-ALL = ["W1", "W2", "W3", "P1", "E1", "L1", "MEM"]
+ALL = ["W1", "D1", "W2", "W3", "P1", "E1", "L1", "MEM"]
 LF_JAX, LF_NP = "layerflow jax", "layerflow numpy"
+# NOTE: D1 (fit_dataset on an lf.data pipeline) is compared with layerflow's own W1 fit.
+LAYERFLOW_ONLY = ("D1",)
 
 
 def _env() -> dict:
@@ -176,6 +178,10 @@ def table(rows: list[dict], peak: float) -> str:
             if workload == "W1" and vals and peak:
                 frac = statistics.median(vals) * workloads.W1_TRAIN_FLOP / peak
                 note = (note + "; " if note else "") + f"{frac:.1%} of GEMM peak"
+            w1 = [o for o in rows if o["workload"] == "W1" and o["framework"] == r["framework"]]
+            if workload.startswith("D1") and vals and w1 and w1[0]["values"]:
+                share = statistics.median(vals) / statistics.median(w1[0]["values"])
+                note = (note + "; " if note else "") + f"{share:.2f}x of W1 fit on arrays"
             if vals:
                 cells = (f"{_fmt(statistics.median(vals)):>10} {_fmt(min(vals)):>10} "
                          f"{_fmt(max(vals)):>10}")
@@ -220,8 +226,9 @@ def main(argv=None) -> int:
         rows = []
         timed = [n for n in names if n != "MEM"]
         for label, command, extra in _frameworks(args.only):
-            if timed:
-                rows += _run(label, command, extra, timed, meta, data_dir, args.timeout)
+            mine = [n for n in timed if n not in LAYERFLOW_ONLY or label.startswith("layerflow")]
+            if mine:
+                rows += _run(label, command, extra, mine, meta, data_dir, args.timeout)
             if "MEM" in names:
                 rows += _run(label, command, extra, ["MEM"], meta, data_dir, args.timeout)
         rows.sort(key=lambda r: names.index(r["workload"].split()[0])

@@ -67,6 +67,27 @@ def _train(name: str, config: dict) -> list:
     return [common.row(name, framework(), "samples/s", True, values)]
 
 
+def _fit_dataset(config: dict) -> list:
+    """W1 trained from an ``lf.data`` pipeline (rows, shuffle, batch, prefetch): the row to
+    compare with W1's ``fit`` on in-memory arrays of the same run."""
+    lf = _lf()
+    x, y = workloads.load(config["data_dir"], "W1")
+    n = config["sizes"]["W1"]["samples"]
+    batch = workloads.SHAPES["W1"]["batch"]
+    x, y = x[:n], y[:n]
+    model = build("W1")
+    warm = common.warm_count(n, batch)
+
+    def pipeline(xs, ys):
+        return lf.data.from_numpy(xs, ys).shuffle(4 * batch).batch(batch).prefetch(4)
+
+    values = common.train_throughput(
+        lambda: model.fit_dataset(pipeline(x, y), epochs=1, verbose=0),
+        lambda: model.fit_dataset(pipeline(x[:warm], y[:warm]), epochs=1, verbose=0),
+        n, config["sizes"]["repeats"])
+    return [common.row("D1 fit_dataset W1", framework(), "samples/s", True, values)]
+
+
 def _predict(config: dict) -> list:
     x, _ = workloads.load(config["data_dir"], "W1")
     model = build("W1")
@@ -127,7 +148,8 @@ def run_workload(name: str, config: dict) -> list:
     BACKEND["name"] = config.get("backend", "numpy")
     if name in ("W1", "W2", "W3"):
         return _train(name, config)
-    return {"P1": _predict, "E1": _eager, "L1": _load, "MEM": _memory}[name](config)
+    return {"P1": _predict, "E1": _eager, "L1": _load, "MEM": _memory,
+            "D1": _fit_dataset}[name](config)
 
 
 if __name__ == "__main__":

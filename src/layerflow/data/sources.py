@@ -84,23 +84,34 @@ def from_numpy(x, y=None) -> Dataset:
         raise DatasetError(f"from_numpy: every array needs the same number of rows (axis 0), "
                            f"got shapes {[a.shape for a in flat]}")
     n = lengths.pop()
+    # NOTE: converted once here, not per row: rows are then plain indexing.
+    xs, ys = _as_arrays(x), None if y is None else _as_arrays(y)
 
     def row(part, i):
         if isinstance(part, dict):
-            return {k: _row(v, i) for k, v in part.items()}
-        if isinstance(part, (list, tuple)):
-            return tuple(_row(v, i) for v in part)
-        return _row(part, i)
+            return {k: v[i] for k, v in part.items()}
+        if isinstance(part, tuple):
+            return tuple(v[i] for v in part)
+        return part[i]
 
     def run():
         for i in range(n):
-            yield row(x, i) if y is None else (row(x, i), row(y, i))
+            yield row(xs, i) if ys is None else (row(xs, i), row(ys, i))
 
     return Dataset(run, n)
 
 
-def _row(a, i):
-    return np.asarray(a.numpy() if isinstance(a, Tensor) else a)[i]
+def _as_arrays(part):
+    """``part`` (an array, tensor, or dict/list of them) with NumPy arrays as leaves."""
+    if isinstance(part, dict):
+        return {k: _as_array(v) for k, v in part.items()}
+    if isinstance(part, (list, tuple)):
+        return tuple(_as_array(v) for v in part)
+    return _as_array(part)
+
+
+def _as_array(a):
+    return np.asarray(a.numpy() if isinstance(a, Tensor) else a)
 
 
 def _is_dataframe(value) -> bool:

@@ -98,6 +98,11 @@ def _stack_leaves(rows: list, where: str, path: str) -> Tensor:
     from layerflow.engine.convert import to_array, to_tensor
     from layerflow.ops.joining import stack
 
+    if all(type(r) is np.ndarray and r.dtype != object for r in rows):
+        # NOTE: the common case (rows of NumPy arrays): no per-row checks or conversions.
+        _same_shapes([r.shape for r in rows], where, path)
+        array, dtype = to_array(np.stack(rows), where=where)
+        return to_tensor(array, dtype)
     for i, row in enumerate(rows):
         if row is None:
             raise DatasetError(f"{where}: element {i} of the batch{_at(path)} is None (a "

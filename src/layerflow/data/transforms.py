@@ -120,8 +120,16 @@ def shuffle_dataset(ds: Dataset, buffer_size: int, seed=None,
 
 def _shuffled(source, buffer_size: int, rng: np.random.Generator):
     buffer = list(itertools.islice(source, buffer_size))
+    draws: list = []
     while buffer:
-        index = int(rng.integers(len(buffer)))
+        if len(buffer) == buffer_size:
+            # NOTE: while the buffer is full every draw has the same range: drawing 256 at a
+            # time costs one generator call instead of 256 (about 5 us each).
+            if not draws:
+                draws = rng.integers(buffer_size, size=256).tolist()[::-1]
+            index = draws.pop()
+        else:
+            index = int(rng.integers(len(buffer)))
         chosen = buffer[index]
         refill = next(source, _END)
         if refill is _END:

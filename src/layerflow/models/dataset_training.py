@@ -28,7 +28,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from layerflow.engine.context import ENGINE
-from layerflow.engine.memory import tidy
+from layerflow.engine.memory import dispose, tidy
 from layerflow.engine.tensor import Tensor
 from layerflow.errors import InvalidArgumentError
 from layerflow.models.data import DataError
@@ -110,7 +110,7 @@ def fit_dataset(model, dataset, epochs=1, batches_per_epoch=None, validation_dat
 
 def _run_epoch(trainer, run, unpack, it, cb, batches_per_epoch, index_base, class_weight):
     """Train on batches from ``it``: (last logs, batches done, whether ``it`` ran out)."""
-    logs, done, ended = {}, 0, False
+    logs, done, ended, pending = {}, 0, False, None
     per_call = max(int(getattr(trainer, "steps_per_execution", 1)), 1)
     while not ended and (batches_per_epoch is None or done < batches_per_epoch):
         want = per_call if batches_per_epoch is None else min(per_call,
@@ -130,13 +130,24 @@ def _run_epoch(trainer, run, unpack, it, cb, batches_per_epoch, index_base, clas
         for i in range(len(group)):
             cb.on_batch_begin(done + i)
         with ENGINE.lock:
-            logs = tidy(lambda g=group: _floats(run(g)))
+            out = tidy(lambda g=group: run(g))
+            # NOTE: as fit: without a callback reading batch logs the loss stays on the
+            # device (no host round trip per batch); the last logs are read at the end.
+            if pending is not None:
+                dispose(pending)
+            pending = out
+            if cb.wants_batch_logs:
+                logs = _floats(out)
         for i in range(len(group)):
             cb.on_batch_end(done + i, logs)
         done += len(group)
         del group  # NOTE: drop the batch tensors before pulling the next ones
         if trainer.stop_training:
             break
+    if pending is not None:
+        with ENGINE.lock:
+            logs = _floats(pending)
+            dispose(pending)
     return logs, done, ended
 
 
