@@ -28,5 +28,17 @@ def backend(request):
 
 
 @pytest.fixture
+def jax_backend():
+    """Run the test on the jax backend (skipped without jax); restores the previous one."""
+    pytest.importorskip("jax")
+    previous = lf.get_backend()
+    lf.set_backend("jax")
+    try:
+        yield
+    finally:
+        lf.set_backend(previous)
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)

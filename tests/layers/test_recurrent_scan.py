@@ -27,16 +27,6 @@ LAYERS = {
 }
 
 
-@pytest.fixture
-def jax_backend():
-    previous = lf.get_backend()
-    lf.set_backend("jax")
-    try:
-        yield
-    finally:
-        lf.set_backend(previous)
-
-
 def _outputs_and_grads(layer, x, mask):
     with lf.GradientTape() as tape:
         out = layer(x, mask=mask) if mask is not None else layer(x)

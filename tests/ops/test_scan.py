@@ -39,13 +39,6 @@ def test_eager_loop_matches_numpy(backend, rng):
     np.testing.assert_allclose(sums.numpy(), ref_hs.sum(2), rtol=1e-5, atol=1e-5)
 
 
-def _jax():
-    pytest.importorskip("jax")
-    previous = lf.get_backend()
-    lf.set_backend("jax")
-    return previous
-
-
 def _loss_and_grads(w, xs, h0):
     with lf.GradientTape() as tape:
         tape.watch(xs)
@@ -55,59 +48,47 @@ def _loss_and_grads(w, xs, h0):
     return [loss, *tape.gradient(loss, [w, xs, h0])]
 
 
-def test_compiled_scan_equals_eager_values_and_gradients(rng):
-    previous = _jax()
-    try:
-        w = lf.variable(lf.tensor(rng.normal(size=(3, 3)).astype(np.float32)))
-        xs = lf.tensor(rng.normal(size=(6, 2, 3)).astype(np.float32))
-        h0 = lf.tensor(rng.normal(size=(2, 3)).astype(np.float32))
-        eager = _loss_and_grads(w, xs, h0)
-        compiled = lf.compile(lambda xs, h0: _loss_and_grads(w, xs, h0), variables=[w])(xs, h0)
-        for a, b in zip(eager, compiled):
-            np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-5)
-    finally:
-        lf.set_backend(previous)
+def test_compiled_scan_equals_eager_values_and_gradients(jax_backend, rng):
+    w = lf.variable(lf.tensor(rng.normal(size=(3, 3)).astype(np.float32)))
+    xs = lf.tensor(rng.normal(size=(6, 2, 3)).astype(np.float32))
+    h0 = lf.tensor(rng.normal(size=(2, 3)).astype(np.float32))
+    eager = _loss_and_grads(w, xs, h0)
+    compiled = lf.compile(lambda xs, h0: _loss_and_grads(w, xs, h0), variables=[w])(xs, h0)
+    for a, b in zip(eager, compiled):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-5)
 
 
-def test_compiled_scan_second_order_equals_eager(rng):
-    previous = _jax()
-    try:
-        w = lf.variable(lf.tensor(rng.normal(size=(3, 3)).astype(np.float32) * 0.5))
-        xs = lf.tensor(rng.normal(size=(4, 2, 3)).astype(np.float32))
+def test_compiled_scan_second_order_equals_eager(jax_backend, rng):
+    w = lf.variable(lf.tensor(rng.normal(size=(3, 3)).astype(np.float32) * 0.5))
+    xs = lf.tensor(rng.normal(size=(4, 2, 3)).astype(np.float32))
 
-        def grad_of_grad_norm(xs):
-            with lf.GradientTape() as outer:
-                with lf.GradientTape() as inner:
-                    (h,), _ = scan(_rnn_step(w), [lf.zeros([2, 3])], [xs], [w])
-                    loss = lf.sum(lf.square(h))
-                g = inner.gradient(loss, w)
-                norm = lf.sum(lf.square(g))
-            return outer.gradient(norm, w)
+    def grad_of_grad_norm(xs):
+        with lf.GradientTape() as outer:
+            with lf.GradientTape() as inner:
+                (h,), _ = scan(_rnn_step(w), [lf.zeros([2, 3])], [xs], [w])
+                loss = lf.sum(lf.square(h))
+            g = inner.gradient(loss, w)
+            norm = lf.sum(lf.square(g))
+        return outer.gradient(norm, w)
 
-        eager = grad_of_grad_norm(xs).numpy()
-        compiled = lf.compile(grad_of_grad_norm, variables=[w])(xs).numpy()
-        np.testing.assert_allclose(compiled, eager, rtol=1e-4, atol=1e-5)
-    finally:
-        lf.set_backend(previous)
+    eager = grad_of_grad_norm(xs).numpy()
+    compiled = lf.compile(grad_of_grad_norm, variables=[w])(xs).numpy()
+    np.testing.assert_allclose(compiled, eager, rtol=1e-4, atol=1e-5)
 
 
-def test_compiled_scan_is_one_loop(rng, monkeypatch):
+def test_compiled_scan_is_one_loop(jax_backend, rng):
     """Compiled on jax, the step is traced once however many steps there are."""
-    previous = _jax()
-    try:
-        calls = []
-        w = lf.tensor(rng.normal(size=(3, 3)).astype(np.float32))
-        step = _rnn_step(w)
+    calls = []
+    w = lf.tensor(rng.normal(size=(3, 3)).astype(np.float32))
+    step = _rnn_step(w)
 
-        def counting(carry, x):
-            calls.append(1)
-            return step(carry, x)
+    def counting(carry, x):
+        calls.append(1)
+        return step(carry, x)
 
-        run = lf.compile(lambda xs: scan(counting, [lf.zeros([2, 3])], [xs], [w])[0][0])
-        run(lf.ones([20, 2, 3]))
-        assert len(calls) == 1
-    finally:
-        lf.set_backend(previous)
+    run = lf.compile(lambda xs: scan(counting, [lf.zeros([2, 3])], [xs], [w])[0][0])
+    run(lf.ones([20, 2, 3]))
+    assert len(calls) == 1
 
 
 def test_bad_inputs_get_clear_errors(backend):

@@ -31,16 +31,6 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def jax_backend():
-    previous = lf.get_backend()
-    lf.set_backend("jax")
-    try:
-        yield
-    finally:
-        lf.set_backend(previous)
-
-
 def _compiled_run(opt, init, grads):
     variables = lf_variables(init)
     opt.build(variables)
