@@ -77,6 +77,15 @@ class SimpleRNNCell(RNNCell):
         h = self.activation(h)
         return h, [h]
 
+    def _input_bias(self):
+        return self.bias
+
+    def _step(self, projected, states):
+        """One step from ``projected = inputs @ kernel + bias`` (no dropout)."""
+        prev = _state_list(states)[0]
+        h = self.activation(projected + _ops().mat_mul(prev, self.recurrent_kernel))
+        return h, [h]
+
     def get_config(self) -> dict:
         config = super().get_config()
         config.pop("recurrent_activation", None)
@@ -164,6 +173,11 @@ class GRUCell(RNNCell):
         h = z * h_prev + (1 - z) * self.activation(x_h + rec_h)
         return h, [h]
 
+    def _input_bias(self):
+        if self.bias is None:
+            return None
+        return self.bias[0] if self.reset_after else self.bias
+
     def _step(self, projected, states):
         """One step from ``projected = inputs @ kernel + input bias`` (no dropout)."""
         ops = _ops()
@@ -249,6 +263,9 @@ class LSTMCell(RNNCell):
             bias = None if b is None else b[part]
             gates.append(_linear(xs[i], k[:, part], bias) + _ops().mat_mul(hs[i], rk[:, part]))
         return self._gated(gates, c_prev)
+
+    def _input_bias(self):
+        return self.bias
 
     def _step(self, projected, states):
         """One step from ``projected = inputs @ kernel + bias`` (no dropout)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from layerflow.engine.context import ENGINE
 from layerflow.engine.symbolic import SymbolicTensor
 from layerflow.layers.base import _flatten
-from layerflow.layers.recurrent import StackedRNNCells, _pack, _state_list
+from layerflow.layers.recurrent import StackedRNNCells, _pack, _state_list, is_builtin_cell
 
 
 def _cells(cell) -> list:
@@ -25,13 +25,11 @@ def _cells(cell) -> list:
 
 def can_scan(rnn, x) -> bool:
     """True when ``rnn`` should run its loop as one scan op on ``x``."""
-    from layerflow.layers.recurrent_layers import GRUCell, LSTMCell, SimpleRNNCell
-
     if rnn.unroll or not ENGINE.tracing or isinstance(x, SymbolicTensor):
         return False
     if not ENGINE.get_backend().traces_functions:
         return False
-    return all(type(c) in (SimpleRNNCell, GRUCell, LSTMCell) for c in _cells(rnn.cell))
+    return all(is_builtin_cell(c) for c in _cells(rnn.cell))
 
 
 def run_scanned(rnn, x, states: list, step_mask, prev, kwargs: dict):
