@@ -61,3 +61,72 @@ def test_compiled_call_leaves_no_tensors_behind(backend):
     for _ in range(20):
         f(x).dispose()
     assert lf.memory().num_tensors == before
+
+
+def test_numpy_arrays_are_inputs_not_static_values(backend):
+    traces = []
+
+    def double(x):
+        traces.append(1)
+        return lf.mul(x, 2.0)
+
+    f = lf.compile(double)
+    a = np.zeros(2000, np.float32)
+    b = a.copy()
+    b[1000] = 5.0  # NOTE: arrays whose repr is the same: a static value would reuse a's trace
+    assert f(a).numpy()[1000] == 0.0
+    assert f(b).numpy()[1000] == 10.0
+    x64 = np.array([1.5, -2.0])
+    assert f(x64).array_sync() == [3.0, -4.0]
+    assert f(x64).dtype == lf.tensor(x64).dtype  # converted as the backend converts arrays
+    if backend == "jax":
+        assert len(traces) == 2  # one per shape
+        assert f(lf.tensor([1.0, 2.0])).array_sync() == [2.0, 4.0]
+        assert len(traces) == 2  # a float32 tensor of that shape shares the array's trace
+
+
+def test_variables_the_function_does_not_assign_keep_their_buffers(backend):
+    read, written = lf.variable(lf.tensor([1.0, 2.0])), lf.variable(lf.tensor([0.0, 0.0]))
+
+    def step(x):
+        written.assign(lf.add(written, lf.mul(read, x)))
+        return lf.sum(read)
+
+    f = lf.compile(step, variables=[read, written])
+    buffer = read._data
+    for _ in range(3):
+        assert f(lf.tensor([1.0, 10.0])).item() == 3.0
+    assert read._data is buffer
+    assert read.array_sync() == [1.0, 2.0]
+    assert written.array_sync() == [3.0, 60.0]
+
+
+def test_repeated_calls_with_one_signature_trace_once(jax_backend):
+    traces = []
+
+    def fn(x, scale, options):
+        traces.append(1)
+        return {"y": lf.mul(x, scale), "n": lf.tensor(len(options["names"]))}
+
+    f = lf.compile(fn)
+    for i in range(4):
+        out = f(lf.tensor([float(i)]), 3.0, {"names": ["a", "b"]})
+        assert out["y"].array_sync() == [3.0 * i] and out["n"].item() == 2
+    assert len(traces) == 1
+    assert f(lf.tensor([1.0]), 4.0, {"names": ["a"]})["y"].array_sync() == [4.0]
+    assert len(traces) == 2  # a plain value that changes retraces
+
+
+def test_donated_variables_survive_calls_that_leave_them_alone(jax_backend):
+    read, written = lf.variable(lf.tensor([1.0, 2.0])), lf.variable(lf.tensor([0.0, 0.0]))
+
+    def step(x):
+        written.assign(lf.add(written, lf.mul(read, x)))
+        return lf.sum(read)
+
+    # NOTE: argument 1 of the compiled program holds the variables' values.
+    f = lf.compile(step, variables=[read, written], donate_argnums=(1,))
+    for _ in range(3):
+        assert f(lf.tensor([1.0, 10.0])).item() == 3.0
+    assert read.array_sync() == [1.0, 2.0]
+    assert written.array_sync() == [3.0, 60.0]

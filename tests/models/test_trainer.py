@@ -155,3 +155,47 @@ def test_wrong_inputs_are_clear_errors(backend):
         model.fit({"a": np.zeros((4, 2))}, np.zeros((4, 2)), verbose=0)
     with pytest.raises(lf.errors.LayerflowError, match="2"):
         model.predict(np.zeros((4, 2)))
+
+
+def _reference_predict(x):
+    """The model of _lf_model computed with NumPy from _initial_weights."""
+    w1, b1, w2, b2 = _initial_weights()
+    return np.maximum(x.astype(np.float32) @ w1 + b1, 0.0) @ w2 + b2
+
+
+@pytest.mark.parametrize("batch_size", [None, 7, 64])
+def test_predict_in_one_batch_or_many_gives_the_model_outputs(backend, batch_size):
+    x, _ = _data(20)
+    model = _lf_model("sgd")
+    out = model.predict(x, batch_size=batch_size)
+    assert out.shape == (20, 1) and out.dtype == np.float32 and out.flags.writeable
+    np.testing.assert_allclose(out, _reference_predict(x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.predict(x[:1]), _reference_predict(x[:1]), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_predict_converts_float64_and_integer_inputs_as_lf_tensor_does(backend):
+    model = _lf_model("sgd")
+    x64 = np.array([[0.5, -1.0, 2.0], [1.0, 1.0, 1.0]])
+    np.testing.assert_allclose(model.predict(x64), _reference_predict(x64), rtol=1e-5,
+                               atol=1e-6)
+    ints = np.array([[1, 0, 2], [3, 1, 0]], np.uint8)
+    np.testing.assert_allclose(model.predict(ints), _reference_predict(ints),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.predict_on_batch(x64[:1]), _reference_predict(x64[:1]),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_predict_after_switching_backend_runs_eagerly():
+    pytest.importorskip("jax")
+    x, _ = _data(8)
+    previous = lf.get_backend()
+    try:
+        lf.set_backend("jax")
+        model = _lf_model("sgd")
+        model.predict(x)
+        lf.set_backend("numpy")
+        np.testing.assert_allclose(model.predict(x), _reference_predict(x), rtol=1e-5,
+                                   atol=1e-6)
+    finally:
+        lf.set_backend(previous)

@@ -6,10 +6,10 @@ compiled too) and ``jax.jit`` compiles the result; later calls with the same sha
 compiled program. On the numpy backend it runs ``fn`` as it is, so both give the same numbers.
 
 The function must be pure in tensors: its inputs are its arguments (nested lists, tuples and
-dicts of tensors or arrays; other values are static and retrace when they change) plus the
-``variables`` it names, whose values are passed in and whose assigned values are written back
-after each call. Random ops inside draw from a key the caller's ``lf.set_seed`` sequence
-provides, one per call.
+dicts of tensors or arrays, which become tensors as ``lf.tensor`` makes them; other values are
+static and retrace when they change) plus the ``variables`` it names, whose values are passed
+in and whose assigned values are written back after each call. Random ops inside draw from a
+key the caller's ``lf.set_seed`` sequence provides, one per call.
 
 >>> import layerflow as lf
 >>> w = lf.variable(lf.tensor([1.0, 2.0]))
@@ -55,32 +55,39 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
         if backend.name != "jax":
             return fn(*args, **kwargs)
         if state["backend"] is not backend:
-            state["jitted"] = backend.compile(_traced(fn, variables), static_argnums=(3,),
-                                             **jit_options)
+            # NOTE: a donated variable buffer must come back even when fn left it alone.
+            donates = bool(jit_options.get("donate_argnums") or jit_options.get("donate_argnames"))
+            state["jitted"] = backend.compile(_traced(fn, variables, donates),
+                                             static_argnums=(3,), **jit_options)
             state["backend"] = backend
-        import jax
-
-        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs),
-                                                     is_leaf=lambda x: isinstance(x, Tensor))
+        # NOTE: Tensor is no pytree node, so it is a leaf without an is_leaf callback per node.
+        leaves, treedef = _tree_flatten((args, kwargs))
         arrays, static = [], []
         for leaf in leaves:
             if isinstance(leaf, Tensor):
                 arrays.append(checked(leaf))
                 static.append(leaf.dtype)
-            else:
+                continue
+            array = _input_array(leaf, backend)
+            if array is None:
                 arrays.append(None)
                 static.append(leaf)
+            else:
+                arrays.append(array[0])
+                static.append(array[1])
         # NOTE: the key is derived inside the program from two integers: making it here would
         # cost two device dispatches per call.
         seed, counter = ENGINE.next_seed()
-        seeds = np.asarray([seed % 2**32, counter % 2**32], dtype=np.uint32)
+        seeds = np.array((seed & _MASK32, counter & _MASK32), dtype=np.uint32)
         values = [checked(v) for v in variables]
         static_key = _Static(treedef, tuple(static), state["rebuild"])
         out, new_values = state["jitted"](arrays, values, seeds, static_key)
+        # NOTE: a variable the program left alone comes back as None: returning it would copy
+        # its buffer on every call (a predict step would copy all the weights).
         for v, value in zip(variables, new_values):
-            if value is not v._data:
+            if value is not None and value is not v._data:
                 v._set_data(value)
-        tensors = [wrap(a, dtypes.exact_from_numpy(a.dtype)) for a in out]
+        tensors = [wrap(a, _dtype_name(a.dtype)) for a in out]
         return state["rebuild"][static_key](tensors)
 
     call.__name__ = getattr(fn, "__name__", "compiled")
@@ -88,24 +95,66 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
     return call
 
 
+_MASK32 = 2**32 - 1
+_DTYPE_NAMES: dict = {}  # NumPy dtype of an output -> its layerflow dtype
+_INPUT_DTYPES: dict = {}  # NumPy dtype of an input array -> (layerflow dtype, NumPy dtype)
+
+
+def _tree_flatten(tree):
+    import jax
+
+    return jax.tree_util.tree_flatten(tree)
+
+
+def _dtype_name(np_dtype) -> str:
+    name = _DTYPE_NAMES.get(np_dtype)
+    if name is None:
+        name = _DTYPE_NAMES[np_dtype] = dtypes.exact_from_numpy(np_dtype)
+    return name
+
+
+def _input_array(leaf, backend):
+    """(array, layerflow dtype) for a NumPy or backend array argument, converted as
+    ``lf.tensor`` converts it; None for other values (and strings), which are static."""
+    if isinstance(leaf, np.ndarray):
+        entry = _INPUT_DTYPES.get(leaf.dtype)
+        if entry is None:
+            if leaf.dtype.kind not in "biufc":
+                return None
+            name = dtypes.from_numpy(leaf.dtype)
+            entry = _INPUT_DTYPES[leaf.dtype] = (name, dtypes.to_numpy(name))
+        name, target = entry
+        return (leaf if leaf.dtype == target else leaf.astype(target)), name
+    if backend.is_native(leaf):
+        name = _dtype_name(leaf.dtype)
+        target = dtypes.to_numpy(name)
+        return (leaf if leaf.dtype == target else leaf.astype(target)), name
+    return None
+
+
 class _Static:
     """The non-array part of a call (tree structure, dtypes, plain values): hashed by jit."""
+
+    __slots__ = ("treedef", "static", "rebuilds", "_key", "_hash")
 
     def __init__(self, treedef, static, rebuilds: dict) -> None:
         self.treedef = treedef
         self.static = static
         self.rebuilds = rebuilds
+        # NOTE: computed once: jit hashes the key on every call, and the rebuild lookup again.
+        self._key = (treedef, tuple(_hashable(s) for s in static))
+        self._hash = hash(self._key)
 
     def __hash__(self):
-        return hash((self.treedef, tuple(_hashable(s) for s in self.static)))
+        return self._hash
 
     def __eq__(self, other):
-        return (isinstance(other, _Static) and self.treedef == other.treedef
-                and tuple(_hashable(s) for s in self.static)
-                == tuple(_hashable(s) for s in other.static))
+        return self is other or (isinstance(other, _Static) and self._key == other._key)
 
 
 def _hashable(value):
+    if type(value) is str:
+        return value
     try:
         hash(value)
         return value
@@ -113,8 +162,11 @@ def _hashable(value):
         return repr(value)
 
 
-def _traced(fn, variables):
-    """The pure array function ``jax.jit`` compiles: it runs ``fn`` on tensors of tracers."""
+def _traced(fn, variables, all_variables: bool = False):
+    """The pure array function ``jax.jit`` compiles: it runs ``fn`` on tensors of tracers.
+
+    It returns the variables' new values, None for those ``fn`` did not assign unless
+    ``all_variables``."""
     import jax
 
     def pure(arrays, values, seeds, static: _Static):
@@ -127,7 +179,8 @@ def _traced(fn, variables):
                 v._data = value
             try:
                 out = fn(*args, **kwargs)
-                new_values = [v._data for v in variables]
+                new_values = [None if v._data is value and not all_variables else v._data
+                              for v, value in zip(variables, values)]
             finally:
                 for v, value in zip(variables, saved):
                     v._data = value

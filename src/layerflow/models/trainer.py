@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from layerflow.engine.context import ENGINE
+from layerflow.engine.convert import to_tensor
 from layerflow.engine.memory import dispose, tidy
 from layerflow.engine.tensor import Tensor
 from layerflow.errors import InvalidArgumentError, LayerflowError
@@ -44,6 +45,7 @@ class Trainer:
         self.jit_compile = "auto"
         self.steps_per_execution = 1
         self._steps: dict = {}
+        self._compiled: set = set()  # the kinds whose step in _steps went through lf.compile
         self.stop_training = False
 
     # -- compile -----------------------------------------------------------------------------
@@ -62,6 +64,7 @@ class Trainer:
                                        f"got {steps_per_execution!r}")
         self.steps_per_execution = steps_per_execution
         self._steps = {}
+        self._compiled = set()
         self.compiled = True
 
     def _output_names(self) -> list[str]:
@@ -157,6 +160,7 @@ class Trainer:
             variables = (self.model.weights + self.model.state_variables if kind == "predict"
                          else self._state_variables())
             fn = lf_compile(fn, variables=variables)
+            self._compiled.add(kind)
         self._steps[kind] = fn
         return fn
 
@@ -177,8 +181,6 @@ class Trainer:
 
     @staticmethod
     def _tensors(batch):
-        from layerflow.engine.convert import to_tensor
-
         x, y, sw = batch
         return ([to_tensor(a) for a in x], None if y is None else [to_tensor(a) for a in y],
                 None if sw is None else to_tensor(sw))
@@ -283,17 +285,30 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         xs = to_numpy_list(x, self._input_names(), "input x")
         data = ArrayData(xs, None, None)
+        batch_size = _batch_size(batch_size)
         step = self._step("predict")
+        feed = self._feeder("predict")
+        # NOTE: data that fits one batch is that batch: no index order, slicing or generator.
+        batches = [(xs, None, None)] if data.size <= batch_size else data.batches(
+            batch_size, np.arange(data.size))
         chunks = None
-        for index, batch in enumerate(data.batches(_batch_size(batch_size),
-                                                   np.arange(data.size))):
+        for index, batch in enumerate(batches):
             if steps is not None and index >= steps:
                 break
-            outs = tidy(lambda b=batch: [t.numpy() for t in step(self._tensors(b)[0])])
+            outs = tidy(lambda b=batch: [t.numpy() for t in step(feed(b[0]))])
             chunks = [[o] for o in outs] if chunks is None else [
                 c + [o] for c, o in zip(chunks, outs)]
         results = [np.concatenate(c, axis=0) for c in chunks]
         return results[0] if len(results) == 1 else results
+
+    def _feeder(self, kind: str):
+        """The function that turns a batch's NumPy inputs into the step's arguments."""
+        if kind in self._compiled and self._use_compiler():
+            # NOTE: lf.compile takes NumPy arrays as inputs and hands them to the program as
+            # they are, which costs less than making device arrays first; strings cannot go
+            # into a program, so they stay tensors.
+            return lambda xs: [a if a.dtype.kind in "biufc" else to_tensor(a) for a in xs]
+        return lambda xs: [to_tensor(a) for a in xs]
 
     # -- single batches ------------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
