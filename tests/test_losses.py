@@ -260,3 +260,46 @@ def test_config_keys_and_round_trip():
         clone = type(ours).from_config(config)
         assert clone.get_config() == config
         assert losses.deserialize(losses.serialize(ours)).get_config() == config
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (2, 3, 5)])
+def test_categorical_crossentropy_fused_matches_keras(backend, shape):
+    # The default CategoricalCrossentropy runs as one op (and one gradient kernel); values and
+    # gradients against Keras, with one probability saturated so the clip is active.
+    rng = np.random.default_rng(2)
+    y_true = np.eye(shape[-1], dtype=np.float32)[rng.integers(0, shape[-1], shape[:-1])]
+    y_pred = rng.uniform(0.05, 1, shape).astype(np.float32)
+    y_pred[0, ..., 0] = 1e9
+    for reduction in ("sum_over_batch_size", "mean"):
+        ours = L().CategoricalCrossentropy(reduction=reduction)
+        ref = keras().losses.CategoricalCrossentropy(reduction=reduction)
+        _check_fused_cce(ours, ref, y_true, y_pred, f"{shape} {reduction}")
+
+
+def _check_fused_cce(ours, ref, y_true, y_pred, what):
+    import jax
+    import jax.numpy as jnp
+
+    p = lf.tensor(y_pred)
+    with lf.GradientTape() as tape:
+        tape.watch(p)
+        info = lf.profile(lambda: ours(lf.tensor(y_true), p))
+    assert info.kernels == ["categorical_crossentropy_mean"], info.kernels
+    grad = lf.profile(lambda: tape.gradient(info.result, p))
+    assert grad.kernels[-1] == "categorical_crossentropy_mean_grad", grad.kernels
+    _close(info.result.numpy(), ref(y_true, y_pred), what)
+    want = jax.grad(lambda q: ref(jnp.asarray(y_true), q))(jnp.asarray(y_pred))
+    _close(grad.result.numpy(), np.asarray(want), f"d/dy_pred {what}")
+
+
+def test_categorical_crossentropy_fused_gradients_of_y_true_and_second_order(backend):
+    # Where the fused gradient kernel cannot serve (y_true's gradient, a tape recording the
+    # backward pass), the op differentiates the composite it stands for.
+    from tests._support.opcheck import check_grad, check_second_order
+
+    rng = np.random.default_rng(4)
+    y_true = rng.uniform(0.1, 1, (3, 4))
+    y_pred = rng.uniform(0.1, 1, (3, 4))
+    loss = L().CategoricalCrossentropy(dtype="float64")
+    check_grad(lambda t, p: loss(t, p), [y_true, y_pred])
+    check_second_order(lambda p: loss(lf.tensor(y_true, dtype="float64"), p), y_pred)

@@ -31,11 +31,14 @@ import inspect
 from layerflow import metrics_functions as F
 from layerflow import serialization
 from layerflow.engine import dtypes
+from layerflow.engine.context import ENGINE as _ENGINE
+from layerflow.engine.tape import partial_grad as _partial_grad
 from layerflow.errors import InvalidArgumentError
 from layerflow.ops import elementwise as E
 from layerflow.ops import logical as L
 from layerflow.ops import reduction as R
 from layerflow.ops._define import as_tensor, shape_size
+from layerflow.ops._define import run as _run
 from layerflow.ops.losses import *  # noqa: F403  (TF.js's tf.losses.*, re-exported)
 from layerflow.ops.losses import __all__ as _functional_all
 
@@ -399,6 +402,51 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         super().__init__(F.categorical_crossentropy, reduction=reduction, name=name,
                          dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        # NOTE: the training default (probabilities, last axis, mean over the batch) as one op
+        # with one gradient kernel instead of ~40 small ops; same numbers (see _cce_mean).
+        if (sample_weight is None and not self.from_logits and not self.label_smoothing
+                and self.reduction in ("sum_over_batch_size", "mean")
+                and dtypes.is_float(self.dtype)):
+            y_pred = as_tensor(y_pred, "y_pred", self.name)
+            y_true = as_tensor(y_true, "y_true", self.name)
+            shape = y_pred.shape
+            if (not y_pred._symbolic and not y_true._symbolic and y_true.shape == shape
+                    and len(shape) >= 2 and self.axis in (-1, len(shape) - 1)
+                    and shape_size(shape)):
+                if y_pred.dtype != self.dtype:
+                    y_pred = E.cast(y_pred, self.dtype)
+                if y_true.dtype != self.dtype:
+                    y_true = E.cast(y_true, self.dtype)
+                return _cce_mean(y_true, y_pred)
+        return super().__call__(y_true, y_pred, sample_weight)
+
+
+_CCE_ATTRS = {"lo": F.EPSILON, "hi": 1.0 - F.EPSILON}
+
+
+def _cce_mean(y_true, y_pred):
+    """``reduce_weighted_values(categorical_crossentropy(y_true, y_pred))`` as one op."""
+    return _run("categorical_crossentropy_mean", (y_true, y_pred), (), y_pred.dtype,
+                _CCE_ATTRS, grad=_cce_mean_grad)
+
+
+@_partial_grad
+def _cce_mean_grad(dy, inputs, out, attrs, needs=(True, True)):
+    y_true, y_pred = inputs
+    if needs[0] or any(tape.recording for tape in _ENGINE.tapes):
+        # NOTE: the kernel gives no gradient for y_true and cannot be differentiated again:
+        # there (rare), differentiate the composite the fused op stands for.
+        from layerflow.autodiff import GradientTape
+
+        with GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch([y_true, y_pred])
+            value = reduce_weighted_values(F.categorical_crossentropy(y_true, y_pred),
+                                           dtype=y_pred.dtype)
+        return tuple(tape.gradient(value, [y_true, y_pred], output_gradients=[dy]))
+    return None, _run("categorical_crossentropy_mean_grad", (y_true, y_pred, dy),
+                      y_pred.shape, y_pred.dtype, attrs)
 
 
 class CategoricalFocalCrossentropy(LossFunctionWrapper):

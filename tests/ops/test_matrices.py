@@ -247,3 +247,35 @@ def test_low_precision(backend, rng):
     np.testing.assert_allclose(got.numpy(), a.astype(np.float64) @ b, rtol=1e-2, atol=1e-2)
     e = lf.einsum("ij,jk->ik", lf.tensor(a), lf.tensor(b))
     assert e.dtype == "float16" and e.numpy().dtype == np.float16
+
+
+@pytest.mark.parametrize("ta,tb", [(False, False), (True, False), (False, True), (True, True)])
+def test_mat_mul_gradient_of_one_input_runs_one_matmul(backend, rng, ta, tb):
+    # A Dense layer's input batch needs no gradient: only the kernel's matmul should run.
+    a = rng.uniform(-1, 1, (3, 2) if ta else (2, 3)).astype(np.float32)
+    b = rng.uniform(-1, 1, (4, 3) if tb else (3, 4)).astype(np.float32)
+    w = rng.uniform(0.5, 1.5, (2, 4))
+    ta_, tb_ = (a.T if ta else a), (b.T if tb else b)
+    for source, want in ((0, w @ tb_.T), (1, ta_.T @ w)):
+        x, y = lf.tensor(a), lf.tensor(b)
+        with lf.GradientTape() as tape:
+            tape.watch([x, y][source])
+            out = lf.sum(lf.mul(lf.mat_mul(x, y, ta, tb), lf.tensor(w.astype(np.float32))))
+        info = lf.profile(lambda tape=tape, out=out, t=[x, y][source]: tape.gradient(out, t))
+        assert info.kernels.count("mat_mul") == 1, info.kernels
+        want = want.T if (ta, tb)[source] else want
+        np.testing.assert_allclose(info.result.numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_mat_mul_skipped_gradient_still_differentiates_twice(backend, rng):
+    # The inner tape wants only w (so x's matmul is skipped); the outer one differentiates
+    # sum(dL/dw) = sum(x^T @ ones) with respect to x: ones(x.shape) * w's column count.
+    x = lf.tensor(rng.uniform(-1, 1, (2, 3)).astype(np.float32))
+    w = lf.tensor(rng.uniform(-1, 1, (3, 4)).astype(np.float32))
+    with lf.GradientTape() as outer:
+        outer.watch(x)
+        with lf.GradientTape() as inner:
+            inner.watch(w)
+            loss = lf.sum(lf.mat_mul(x, w))
+        total = lf.sum(inner.gradient(loss, w))
+    np.testing.assert_allclose(outer.gradient(total, x).numpy(), np.full((2, 3), 4.0))

@@ -295,3 +295,52 @@ def test_tfjs_configs_with_decay():
     assert adamax.learning_rate.item() == pytest.approx(0.002)
     sgd = optimizers.get({"class_name": "SGD", "config": {"learningRate": 0.3}})
     assert float(sgd.learning_rate) == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_adam_update_kernels_follow_keras_rule(backend, dtype):
+    # Adam runs its rule as three kernels per variable; the reference is Keras 3's rule
+    # written out in NumPy in the variable's dtype, op for op.
+    f = np.dtype(dtype).type
+    lr, beta_1, beta_2, eps = 0.01, 0.8, 0.95, 1e-4
+    rng = np.random.default_rng(7)
+    var = rng.normal(size=(5, 3)).astype(dtype)
+    grads = [rng.normal(size=(5, 3)).astype(dtype) for _ in range(6)]
+    w = lf.variable(lf.tensor(var, dtype=dtype), name="w")
+    opt = optimizers.Adam(learning_rate=lr, beta_1=beta_1, beta_2=beta_2, epsilon=eps)
+    m = v = np.zeros_like(var)
+    for t, g in enumerate(grads, 1):
+        info = lf.profile(lambda g=g: opt.apply_gradients([(lf.tensor(g, dtype=dtype), w)]))
+        assert info.kernels.count("adam_step") == 1, info.kernels
+        alpha = (f(np.float32(lr)) * np.sqrt(f(1) - np.power(f(beta_2), f(t)))
+                 / (f(1) - np.power(f(beta_1), f(t))))
+        m = m + (g - m) * f(1 - beta_1)
+        v = v + (np.square(g) - v) * f(1 - beta_2)
+        var = var - (m * alpha) / (np.sqrt(v) + f(eps))
+    got = [w.numpy()] + opt.get_weights()[2:]
+    for name, array, want in zip(("variable", "momentum", "velocity"), got, (var, m, v)):
+        assert array.dtype == want.dtype, name
+        if backend == "numpy":  # NOTE: the same ufuncs in the same order: bit for bit
+            np.testing.assert_array_equal(array, want, err_msg=name)
+        else:
+            np.testing.assert_allclose(array, want, rtol=1e-6, err_msg=name)
+
+
+def test_adam_update_kernels_leave_their_inputs_alone():
+    # Tensors are immutable: the numpy kernels write only into arrays they allocated.
+    from layerflow.backends import load_backend
+
+    backend_kernels = load_backend("numpy").kernels
+    rng = np.random.default_rng(3)
+    var, m, g = (rng.normal(size=(4, 3)).astype(np.float32) for _ in range(3))
+    v = np.abs(rng.normal(size=(4, 3))).astype(np.float32)
+    args = {"adam_momentum": ((m, g), {"beta_1": 0.9}),
+            "adam_velocity": ((v, g), {"beta_2": 0.999}),
+            "adam_step": ((var, m, v, np.asarray(0.1, np.float32), np.asarray(4, np.int32)),
+                          {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7})}
+    for name, (inputs, attrs) in args.items():
+        copies = [a.copy() for a in inputs]
+        out = backend_kernels[name](*inputs, **attrs)
+        for before, after in zip(copies, inputs):
+            np.testing.assert_array_equal(before, after, err_msg=name)
+        assert not any(np.shares_memory(out, a) for a in inputs), name

@@ -8,6 +8,11 @@ outputs, attributes and gradient function; the gradient function is written with
 - while one tape back-propagates (paused), an outer tape records the backward ops, which is how
   gradients of gradients work.
 
+Back-propagation visits only the ops on a path from a source to a target, and a gradient function
+marked with :func:`partial_grad` is told which of its inputs need a gradient, so it can skip the
+others (a Dense layer's first ``mat_mul`` then computes no gradient for the input batch, as
+PyTorch skips inputs that do not require grad).
+
 Tensors a tape saved are protected from ``tidy`` until the tape is released (``_tape_refs``):
 tidy marks them pending and the tape disposes them when it lets go, as TF.js keeps the tensors
 it saved for the backward pass.
@@ -26,6 +31,16 @@ from __future__ import annotations
 from layerflow.engine import dtypes
 from layerflow.engine.context import ENGINE
 from layerflow.errors import DisposedError, GradientError
+
+
+def partial_grad(fn):
+    """Mark gradient function ``fn`` as taking ``needs``: ``fn(dy, inputs, out, attrs, needs)``.
+
+    ``needs`` holds one bool per input, True where that input's gradient is wanted; ``fn`` may
+    return None for the others (worth it where a gradient costs real work, e.g. a ``mat_mul``).
+    """
+    fn.takes_needs = True
+    return fn
 
 
 class Node:
@@ -123,27 +138,39 @@ def backprop(tape: Tape, targets, sources, output_gradients=None) -> list:
         else:
             seed = _define.as_tensor(seed, "output_gradients")
         _accumulate(grads, target.id, seed)
+    needed = _needed(tape.nodes, sources)
     was_recording = tape.recording
     tape.recording = False
     try:
         for node in reversed(tape.nodes):
-            dys = [grads.get(out.id) for out in node.outputs]
-            if all(dy is None for dy in dys):
-                continue
-            if len(node.outputs) == 1:
-                dy = dys[0]
+            outputs = node.outputs
+            if len(outputs) == 1:
+                dy = grads.get(outputs[0].id)
+                if dy is None:
+                    continue
             else:
+                dys = [grads.get(out.id) for out in outputs]
+                if all(d is None for d in dys):
+                    continue
                 dy = [_define.zeros_like_tensor(o) if d is None else d
-                      for o, d in zip(node.outputs, dys)]
-            for t in node.inputs:
+                      for o, d in zip(outputs, dys)]
+            inputs = node.inputs
+            needs = tuple(t.id in needed for t in inputs)
+            if True not in needs:
+                continue  # NOTE: no source depends on this op's inputs: nothing to pass on
+            for t in inputs:
                 if t._data is None and not t._symbolic:
                     raise DisposedError(
                         f"gradient of {node.name}: its input {t.id} was disposed before the "
                         "gradient was computed (keep it, or compute the gradient inside tidy)")
-            in_grads = node.grad(dy, node.inputs, node.outputs[0] if len(node.outputs) == 1
-                                 else node.outputs, node.attrs)
-            for t, g in zip(node.inputs, in_grads):
-                if g is None or not dtypes.is_floating_or_complex(t.dtype):
+            out = outputs[0] if len(outputs) == 1 else outputs
+            grad = node.grad
+            if getattr(grad, "takes_needs", False):
+                in_grads = grad(dy, inputs, out, node.attrs, needs)
+            else:
+                in_grads = grad(dy, inputs, out, node.attrs)
+            for t, g, need in zip(inputs, in_grads, needs):
+                if g is None or not need or not dtypes.is_floating_or_complex(t.dtype):
                     continue
                 if g.shape != t.shape:
                     raise GradientError(
@@ -153,6 +180,17 @@ def backprop(tape: Tape, targets, sources, output_gradients=None) -> list:
     finally:
         tape.recording = was_recording
     return [grads.get(s.id) for s in sources]
+
+
+def _needed(nodes: list, sources) -> set:
+    """Ids of the sources and of every recorded tensor computed from one of them."""
+    needed = {s.id for s in sources}
+    for node in nodes:
+        for t in node.inputs:
+            if t.id in needed:
+                needed.update(out.id for out in node.outputs)
+                break
+    return needed
 
 
 def _accumulate(grads: dict, key: int, g) -> None:

@@ -10,7 +10,9 @@ An op is a plain function in its family module (``ops/elementwise.py`` ...). It
    tensor and records the op on the active tapes.
 
 A gradient function is ``grad(dy, inputs, out, attrs) -> tuple`` with one gradient (or None) per
-input, written with ops so it runs on every backend and can be differentiated again.
+input, written with ops so it runs on every backend and can be differentiated again. One marked
+with ``engine.tape.partial_grad`` also gets ``needs`` (which inputs want a gradient) and may skip
+the rest.
 
 >>> import layerflow as lf
 >>> from layerflow.ops._define import broadcast_shapes
@@ -254,7 +256,8 @@ def unbroadcast(g, shape: tuple):
             axes.append(extra + i)
     if axes:
         g = reduce_sum(g, axis=axes, keepdims=False)
-    return reshape(g, shape)
+    # NOTE: a bias's gradient is already in shape after the sum; skip the no-op reshape.
+    return g if g.shape == tuple(shape) else reshape(g, shape)
 
 
 def ones_like_tensor(x):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from layerflow.engine import dtypes
+from layerflow.engine.tape import partial_grad
 from layerflow.errors import DTypeError, InvalidArgumentError, ShapeError
 from layerflow.ops._define import (
     as_tensor,
@@ -133,18 +134,25 @@ def mat_mul(a, b, transpose_a: bool = False, transpose_b: bool = False):
 matmul = mat_mul
 
 
-def _mat_mul_grad(dy, inputs, out, attrs):
+@partial_grad
+def _mat_mul_grad(dy, inputs, out, attrs, needs=(True, True)):
+    # NOTE: each side is a full matmul; skip the one nobody asked for (a model's input batch).
     a, b = inputs
     ta, tb = attrs["transpose_a"], attrs["transpose_b"]
-    if not ta and not tb:
-        da, db = mat_mul(dy, b, False, True), mat_mul(a, dy, True, False)
-    elif ta and not tb:
-        da, db = mat_mul(b, dy, False, True), mat_mul(a, dy)
-    elif not ta and tb:
-        da, db = mat_mul(dy, b), mat_mul(dy, a, True, False)
-    else:
-        da, db = mat_mul(b, dy, True, True), mat_mul(dy, a, True, True)
-    return unbroadcast(da, a.shape), unbroadcast(db, b.shape)
+    da = db = None
+    if needs[0]:
+        if not ta:
+            da = mat_mul(dy, b, False, not tb)
+        else:
+            da = mat_mul(b, dy, tb, True)
+        da = unbroadcast(da, a.shape)
+    if needs[1]:
+        if not tb:
+            db = mat_mul(a, dy, not ta, False)
+        else:
+            db = mat_mul(dy, a, True, ta)
+        db = unbroadcast(db, b.shape)
+    return da, db
 
 
 def _rmatmul(self, other):

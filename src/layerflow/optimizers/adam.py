@@ -18,10 +18,15 @@ product of the momentum schedule in one more variable (``u_product``), as Keras 
 from __future__ import annotations
 
 from layerflow.errors import InvalidArgumentError
+from layerflow.ops._define import as_tensor, run
 from layerflow.ops.creation import scalar
 from layerflow.ops.elementwise import add, cast, div, maximum, mul, pow, sqrt, square, sub
 from layerflow.ops.math import abs
 from layerflow.optimizers.base import Optimizer, _is_number
+
+# NOTE: Adam's rule as three kernels per variable (backends/kernels/optimizer.py): the same
+# numbers as the ops of update_step, without a dozen full-size temporaries and ~18 op calls.
+_FUSED_DTYPES = ("float32", "float64")
 
 
 def _check_betas(cls: str, beta_1, beta_2, epsilon) -> None:
@@ -96,6 +101,9 @@ class Adam(_AdamBase):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
+        if not self.amsgrad and dtype in _FUSED_DTYPES:
+            self._fused_update(gradient, variable, learning_rate)
+            return
         lr = cast(learning_rate, dtype)
         step = self._local_step(dtype)
         beta_1_power = pow(scalar(self.beta_1, dtype), step)
@@ -110,6 +118,19 @@ class Adam(_AdamBase):
             v_hat.assign(maximum(v_hat, v))
             v = v_hat
         variable.assign(sub(variable, div(mul(m, alpha), add(sqrt(v), self.epsilon))))
+
+    def _fused_update(self, gradient, variable, learning_rate):
+        # NOTE: each slot is assigned before the next kernel allocates, so the buffer it frees
+        # is reused at once (see backends/kernels/optimizer.py).
+        shape, dtype = variable.shape, variable.dtype
+        m = self._slot("momentum", variable)
+        v = self._slot("velocity", variable)
+        m.assign(run("adam_momentum", (m, gradient), shape, dtype, {"beta_1": self.beta_1}))
+        v.assign(run("adam_velocity", (v, gradient), shape, dtype, {"beta_2": self.beta_2}))
+        lr = as_tensor(learning_rate, "learning_rate", self.name)
+        variable.assign(run("adam_step", (variable, m, v, lr, self.iterations), shape, dtype,
+                            {"beta_1": self.beta_1, "beta_2": self.beta_2,
+                             "epsilon": self.epsilon}))
 
     def get_config(self):
         config = super().get_config()

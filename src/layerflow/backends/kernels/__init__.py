@@ -15,4 +15,6 @@ FAMILIES = (
     "segment",
     "image",
     "spectral",
+    "optimizer",
+    "losses",
 )
