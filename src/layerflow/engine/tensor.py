@@ -219,11 +219,25 @@ class Variable(Tensor):
         """Swap the backend array (used by assign and by compiled steps)."""
         if self._data is None:
             raise DisposedError(f"variable {self.name!r} was disposed")
-        if ENGINE.trace_depth:
+        engine = ENGINE
+        if engine.trace_depth:
             # NOTE: while tracing, the real buffer must survive: the trace only borrows the slot.
             self._data = data
             return
-        ENGINE.release(self._data)
+        old, buffers = self._data, engine.buffers
+        if (buffers.get(id(old)) == 1 and id(data) not in buffers and self.dtype != "string"
+                and data is not old):
+            # NOTE: the common swap (a compiled step's new value): one buffer of the same
+            # shape and dtype replaces the variable's own, so the counts stay; measuring
+            # bytes of a jax array twice per variable and step cost more than the step's
+            # Python work.
+            del buffers[id(old)]
+            buffers[id(data)] = 1
+            self._data = data
+            if engine.free is not None:
+                engine.free(old)
+            return
+        engine.release(old)
         self._data = data
         _account(self, data, scoped=False)
 

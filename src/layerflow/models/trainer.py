@@ -219,6 +219,7 @@ class Trainer:
 
     def _fit_epochs(self, data, val, step, cb, rng, batch_size, steps, epochs, initial_epoch,
                     shuffle, validation_steps, validation_freq) -> None:
+        feed = self._batch_feeder("train")
         for epoch in range(initial_epoch, epochs):
             self.spec.reset()
             cb.on_epoch_begin(epoch)
@@ -228,7 +229,7 @@ class Trainer:
             for first, group in self._groups(data, batch_size, order, steps):
                 for index in range(first, first + len(group)):
                     cb.on_batch_begin(index)
-                out = tidy(lambda g=group: step([self._tensors(b) for b in g]))
+                out = tidy(lambda g=group: step([feed(b) for b in g]))
                 # NOTE: without a callback reading batch logs, the loss stays on the device and
                 # the next compiled step is queued at once; the logs are read at epoch end.
                 if pending is not None:
@@ -274,12 +275,13 @@ class Trainer:
     def _evaluate_data(self, data: ArrayData, batch_size: int, steps=None) -> dict:
         self._build_metrics(data)
         step = self._step("test")
+        feed = self._batch_feeder("test")
         self.spec.reset()
         logs = {}
         for index, batch in enumerate(data.batches(batch_size, np.arange(data.size))):
             if steps is not None and index >= steps:
                 break
-            logs = tidy(lambda b=batch: _floats(step(*self._tensors(b))))
+            logs = tidy(lambda b=batch: _floats(step(*feed(b))))
         return logs
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
@@ -301,6 +303,15 @@ class Trainer:
         results = [np.concatenate(c, axis=0) for c in chunks]
         return results[0] if len(results) == 1 else results
 
+    def _batch_feeder(self, kind: str):
+        """The function that turns a batch ``(x, y, sample_weight)`` of NumPy arrays into the
+        step's arguments (as :meth:`_feeder`: NumPy arrays straight into a compiled step)."""
+        feed = self._feeder(kind)
+        if feed is _to_tensors:
+            return self._tensors
+        return lambda b: (feed(b[0]), None if b[1] is None else feed(b[1]),
+                          None if b[2] is None else feed([b[2]])[0])
+
     def _feeder(self, kind: str):
         """The function that turns a batch's NumPy inputs into the step's arguments."""
         if kind in self._compiled and self._use_compiler():
@@ -308,7 +319,7 @@ class Trainer:
             # they are, which costs less than making device arrays first; strings cannot go
             # into a program, so they stay tensors.
             return lambda xs: [a if a.dtype.kind in "biufc" else to_tensor(a) for a in xs]
-        return lambda xs: [to_tensor(a) for a in xs]
+        return _to_tensors
 
     # -- single batches ------------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
@@ -335,6 +346,10 @@ class Trainer:
     def dispose(self) -> None:
         if self.optimizer is not None:
             self.optimizer.dispose()
+
+
+def _to_tensors(arrays: list) -> list:
+    return [to_tensor(a) for a in arrays]
 
 
 def _first_len(x) -> int:
