@@ -8,15 +8,20 @@ stack, unstack, split, tile, reverse, meshgrid.
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
 from layerflow.engine.symbolic import SymbolicTensor
 from layerflow.engine.tensor import Tensor
 from layerflow.errors import DTypeError, InvalidArgumentError, ShapeError
-from layerflow.ops._define import as_tensor, chainable, normalize_axes, normalize_axis, run
-from layerflow.ops.slicing import _basic_index, strided
+from layerflow.ops._define import (
+    as_tensor,
+    chainable,
+    normalize_axes,
+    normalize_axis,
+    run,
+    run_multi,
+)
+from layerflow.ops.slicing import strided
 
 __all__ = ["concat", "concat1d", "concat2d", "concat3d", "concat4d", "stack", "unstack",
            "split", "tile", "reverse", "reverse1d", "reverse2d", "reverse3d", "reverse4d",
@@ -169,8 +174,17 @@ def unstack(x, axis=0):
     n = x.shape[axis]
     if n is None:
         raise ShapeError(f"unstack: axis {axis} of shape {x.shape} must be known")
-    lead = [builtins.slice(None)] * axis
-    return [_basic_index(x, lead + [i], "unstack") for i in range(n)]
+    if n == 0:
+        return []
+    shape = x.shape[:axis] + x.shape[axis + 1:]
+    # NOTE: one op with n outputs, so the gradient is one stack; n slicing ops would each
+    # make a zero tensor of x's full shape in the backward pass (quadratic in n).
+    return run_multi("unstack", (x,), [(shape, x.dtype)] * n, {"axis": axis},
+                     grad=_unstack_grad)
+
+
+def _unstack_grad(dy, inputs, outs, attrs):
+    return (stack(dy, attrs["axis"]),)
 
 
 @chainable()
@@ -209,16 +223,20 @@ def split(x, num_or_size_splits, axis=0):
         if sum(sizes) != n or (unknown and known > n):
             raise InvalidArgumentError(f"split: sizes {list(num_or_size_splits)} must sum to "
                                        f"the size {n} of axis {axis} (shape {x.shape})")
-    out, start = [], 0
-    for s in sizes:
-        if x._symbolic:
-            shape = list(x.shape)
-            shape[axis] = s
-            out.append(SymbolicTensor(tuple(shape), x.dtype))
-        else:
-            out.append(_axis_slice(x, axis, start, start + s))
-        start += s
-    return out
+    specs, indices, start = [], [], 0
+    for size in sizes:
+        shape = list(x.shape)
+        shape[axis] = size
+        specs.append((tuple(shape), x.dtype))
+        start += size
+        indices.append(start)
+    # NOTE: one op (gradient: one concat), as unstack.
+    return run_multi("split", (x,), specs, {"indices": tuple(indices[:-1]), "axis": axis},
+                     grad=_split_grad)
+
+
+def _split_grad(dy, inputs, outs, attrs):
+    return (concat(dy, attrs["axis"]),)
 
 
 @chainable()
