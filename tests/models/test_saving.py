@@ -63,6 +63,26 @@ def _custom_class(name: str):
     return type(name, (lf.layers.Layer,), {"__init__": __init__, "call": call})
 
 
+def test_lenient_load_initializes_weights_the_file_lacks(backend, tmp_path):
+    """Loading skips the initializers of weights the file sets; the others still run."""
+    model = lf.sequential([lf.layers.Dense(3, input_shape=[2], name="h",
+                                           kernel_initializer="ones", bias_initializer="ones")])
+    model.save(str(tmp_path / "m"))
+    manifest_path = tmp_path / "m" / "model.json"
+    doc = json.loads(manifest_path.read_text())
+    (group,) = doc["weightsManifest"]
+    kernel_spec = [w for w in group["weights"] if w["name"] == "h/kernel"]
+    group["weights"] = kernel_spec  # the kernel comes first in the shard: the bias is dropped
+    manifest_path.write_text(json.dumps(doc))
+    shard = tmp_path / "m" / group["paths"][0]
+    shard.write_bytes(shard.read_bytes()[:2 * 3 * 4])
+    model.layers[0].kernel.assign(np.full((2, 3), 5.0, np.float32))
+    with pytest.warns(UserWarning, match="not set"):
+        again = lf.load_layers_model(f"file://{manifest_path}", strict=False)
+    np.testing.assert_array_equal(again.layers[0].kernel.numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(again.layers[0].bias.numpy(), np.ones(3))
+
+
 def test_custom_layers_need_registration(backend, tmp_path):
     name = f"Scaled{backend.title()}"
     scaled = _custom_class(name)

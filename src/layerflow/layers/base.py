@@ -24,6 +24,8 @@ creates weights in ``build(input_shape)`` with :meth:`Layer.add_weight`, and com
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
 
 import numpy as np
@@ -39,6 +41,22 @@ from layerflow.serialization import register, serialize, to_snake_case
 
 _BASE_KEYS = ("name", "trainable", "dtype", "input_shape", "batch_input_shape", "batch_size",
               "input_dim")
+
+
+_DEFERRED_INIT: contextvars.ContextVar = contextvars.ContextVar("deferred_init", default=None)
+
+
+@contextlib.contextmanager
+def deferred_initialization():
+    """Within it, new weights start as zeros and the list it yields collects each one with
+    its initializer, ``[(variable, initializer)]``: for models whose weights a file is
+    about to set (the loader initializes those the file lacks)."""
+    pending: list = []
+    token = _DEFERRED_INIT.set(pending)
+    try:
+        yield pending
+    finally:
+        _DEFERRED_INIT.reset(token)
 
 
 class Layer:
@@ -145,8 +163,16 @@ class Layer:
         init = initializers.get(initializer)
         name = name or f"weight_{len(self._trainable_weights) + len(self._non_trainable_weights)}"
         with no_tracking():
+            deferred = _DEFERRED_INIT.get()
+            if deferred is not None:
+                # NOTE: a model being loaded gets its values from the file: zeros cost nothing
+                # (calloc), running the initializers cost half of a load's time.
+                deferred.append((shape, dtype, init))
+                init = initializers.get("zeros")
             value = init(shape, dtype)
             var = variable(value, trainable=trainable, name=f"{self.name}/{name}", dtype=dtype)
+            if deferred is not None:
+                deferred[-1] = (var, deferred[-1][2])
         if isinstance(value, Tensor) and value is not var:
             value.dispose()
         var._constraint = constraints.get(constraint) if constraint is not None else None

@@ -29,6 +29,7 @@ import warnings
 import numpy as np
 
 from layerflow.errors import InvalidArgumentError, LayerflowError
+from layerflow.layers.base import deferred_initialization
 from layerflow.models.topology import ModelFormatError, model_from_config, model_to_dict
 
 GENERATED_BY = "layerflow 0.1.0"
@@ -289,12 +290,17 @@ def load_layers_model(url_or_handler, strict: bool = True, custom_objects=None,
         raise ModelFormatError("model.json: modelTopology must be an object")
     if "model_config" in topology:  # converted from Keras by tensorflowjs
         topology = topology["model_config"]
-    model = model_from_config(_pythonic(topology), custom_objects)
     weights = artifacts.weights or {}
+    with deferred_initialization() as pending:
+        model = model_from_config(_pythonic(topology), custom_objects)
     specs = {s["name"]: s for s in (artifacts.weight_specs or [])}
     model_weights = {n: v for n, v in weights.items()
                      if specs.get(n, {}).get("group") != "optimizer"}
-    assign_weights(model, model_weights, strict=strict)
+    assigned: set = set()
+    assign_weights(model, model_weights, strict=strict, assigned=assigned)
+    for var, init in pending:
+        if id(var) not in assigned:  # NOTE: strict=False and not in the file
+            var.assign(init(var.shape, var.dtype))
     model._user_defined_metadata = artifacts.user_defined_metadata
     if compile and artifacts.training_config:
         _restore_training(model, artifacts.training_config,
@@ -319,8 +325,10 @@ def _candidates(name: str) -> list[str]:
 _KERAS3_VARS = re.compile(r"^(?:layers/)?(?P<path>.+)/vars/(?P<index>\d+)$")
 
 
-def assign_weights(model, saved: dict, strict: bool = True) -> list[str]:
-    """Set ``model``'s weights from ``saved`` ({name: array}); returns the names left unused.
+def assign_weights(model, saved: dict, strict: bool = True,
+                   assigned: set | None = None) -> list[str]:
+    """Set ``model``'s weights from ``saved`` ({name: array}); returns the names left unused
+    (and adds the ids of the variables it set to ``assigned`` when given).
 
     Matching: exact name; then each side with its second-to-last token dropped; then Keras 3
     ``<layer>/vars/<i>`` names by the layer's i-th weight.
@@ -370,6 +378,8 @@ def assign_weights(model, saved: dict, strict: bool = True) -> list[str]:
                       f"unused in the file: {unused}", stacklevel=3)
     for var, _, value in targets:
         var.assign(np.asarray(value, dtype=var.numpy().dtype))
+        if assigned is not None:
+            assigned.add(id(var))
     return unused
 
 
