@@ -199,3 +199,20 @@ def test_predict_after_switching_backend_runs_eagerly():
                                    atol=1e-6)
     finally:
         lf.set_backend(previous)
+
+
+def test_donated_training_leaves_tensors_sharing_a_weight_intact(jax_backend):
+    """The compiled train step donates the variables' buffers; a tensor that shares one
+    (a clone) or a NumPy copy taken before must keep the values it had."""
+    model = lf.sequential([lf.layers.Dense(4, input_shape=[3]), lf.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 3), np.float32), rng.random((64, 2), np.float32)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    before = model.weights[0].numpy().copy()
+    held = model.weights[0].numpy()
+    shared = model.weights[0].clone()
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    np.testing.assert_array_equal(shared.numpy(), before)
+    np.testing.assert_array_equal(held, before)
+    assert not np.array_equal(model.weights[0].numpy(), before)

@@ -48,7 +48,7 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
                 f"compile: variables must be lf.Variable objects, got {type(v).__name__}")
     # NOTE: outputs leave the program flat; "rebuild" (filled while tracing, per input
     # signature) restores their nesting with dict keys in the order fn wrote them (jax sorts).
-    state = {"jitted": None, "backend": None, "rebuild": {}}
+    state = {"jitted": None, "backend": None, "rebuild": {}, "donates": False}
 
     def call(*args, **kwargs):
         backend = ENGINE.get_backend()
@@ -57,6 +57,7 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
         if state["backend"] is not backend:
             # NOTE: a donated variable buffer must come back even when fn left it alone.
             donates = bool(jit_options.get("donate_argnums") or jit_options.get("donate_argnames"))
+            state["donates"] = donates
             state["jitted"] = backend.compile(_traced(fn, variables, donates),
                                              static_argnums=(3,), **jit_options)
             state["backend"] = backend
@@ -79,6 +80,8 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
         # cost two device dispatches per call.
         seed, counter = ENGINE.next_seed()
         seeds = np.array((seed & _MASK32, counter & _MASK32), dtype=np.uint32)
+        if state["donates"]:
+            _own_buffers(variables)
         values = [checked(v) for v in variables]
         static_key = _Static(treedef, tuple(static), state["rebuild"])
         out, new_values = state["jitted"](arrays, values, seeds, static_key)
@@ -98,6 +101,20 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
 _MASK32 = 2**32 - 1
 _DTYPE_NAMES: dict = {}  # NumPy dtype of an output -> its layerflow dtype
 _INPUT_DTYPES: dict = {}  # NumPy dtype of an input array -> (layerflow dtype, NumPy dtype)
+
+
+def _own_buffers(variables: list) -> None:
+    """Give each variable a buffer no other tensor holds, before its buffer is donated (the
+    program may overwrite a donated buffer; another tensor sharing it must keep its values)."""
+    buffers = ENGINE.buffers
+    seen: set = set()
+    for v in variables:
+        key = id(v._data)
+        if buffers.get(key, 1) > 1 or key in seen:
+            import jax.numpy as jnp
+
+            v._set_data(jnp.array(v._data, copy=True))
+        seen.add(id(v._data))
 
 
 def _tree_flatten(tree):
