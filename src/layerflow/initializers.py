@@ -101,8 +101,9 @@ def compute_fans(shape, input_axes=None, output_axes=None) -> tuple[int, int]:
 
 
 # -- base --------------------------------------------------------------------------------------
-class Initializer:
-    """Base class: ``__call__(shape, dtype) -> Tensor`` plus a Keras-style config.
+class Initializer(serialization.Configurable):
+    """Base class: ``__call__(shape, dtype) -> Tensor`` plus a Keras-style config (equality
+    and repr by config, as regularizers and constraints).
 
     Subclasses list their constructor arguments in ``get_config``; ``from_config`` rebuilds
     the object (accepting TF.js's camelCase keys too). Register a subclass with
@@ -114,34 +115,16 @@ class Initializer:
     def __call__(self, shape, dtype="float32"):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__")
 
-    def get_config(self) -> dict:
-        """The constructor arguments as JSON-ready values."""
-        return {}
-
     @classmethod
     def from_config(cls, config: dict):
         """A new initializer from ``get_config()``'s output (Keras or TF.js spelling)."""
-        config = {serialization.to_snake_case(k): v for k, v in (config or {}).items()}
-        config.pop("dtype", None)  # NOTE: Keras 2 / TF1 configs may carry a dtype.
-        try:
-            return cls(**config)
-        except TypeError as err:
-            raise InvalidArgumentError(f"{cls.__name__}.from_config: {err}; config keys were "
-                                       f"{sorted(config)}") from None
+        # NOTE: Keras 2 / TF1 configs may carry a dtype, which is the caller's business here.
+        config = {k: v for k, v in (config or {}).items() if k != "dtype"}
+        return super().from_config(config)
 
     def clone(self):
         """A new initializer with the same config."""
         return type(self).from_config(self.get_config())
-
-    def __eq__(self, other) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class Zeros(Initializer):
