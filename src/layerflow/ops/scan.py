@@ -33,6 +33,7 @@ and read them as ``consts``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from layerflow.engine import dtypes
@@ -89,7 +90,7 @@ def _checked_carry(old: list, new: list) -> list:
 
 
 @contextmanager
-def _bound(tensors: list, arrays) -> None:
+def _bound(tensors: list, arrays) -> Iterator[None]:
     """Tensors read ``arrays`` and no tape records, while a step is traced."""
     saved = [t._data for t in tensors]
     saved_tapes, ENGINE.tapes = ENGINE.tapes, []
