@@ -259,6 +259,18 @@ def _wants_batch_logs(cb) -> bool:
     return False
 
 
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
+
+
+def _hooks_single_batches(cb) -> bool:
+    """Whether ``cb`` (other than the built-in History and progress bar) has a batch hook:
+    then every batch gets its own train-step call, as it would in Keras."""
+    if isinstance(cb, (History, ProgbarLogger)):
+        return False
+    return any(hook in cb.__dict__ or getattr(type(cb), hook) is not getattr(Callback, hook)
+               for hook in _BATCH_HOOKS)
+
+
 class CallbackList:
     """Calls each hook on every callback in order."""
 
@@ -295,6 +307,10 @@ class CallbackList:
     @property
     def wants_batch_logs(self) -> bool:
         return any(_wants_batch_logs(cb) for cb in self.callbacks)
+
+    @property
+    def hooks_single_batches(self) -> bool:
+        return any(_hooks_single_batches(cb) for cb in self.callbacks)
 
 
 def make_callback_list(callbacks, model, verbose: int, epochs: int, steps: int):

@@ -111,8 +111,8 @@ def fit_dataset(model, dataset, epochs=1, batches_per_epoch=None, validation_dat
 def _run_epoch(trainer, run, unpack, it, cb, batches_per_epoch, index_base, class_weight):
     """Train on batches from ``it``: (last logs, batches done, whether ``it`` ran out)."""
     logs, done, ended, pending = {}, 0, False, None
-    per_call = max(int(getattr(trainer, "steps_per_execution", 1)), 1)
     while not ended and (batches_per_epoch is None or done < batches_per_epoch):
+        per_call = trainer.steps_per_call(cb) if hasattr(trainer, "steps_per_call") else 1
         want = per_call if batches_per_epoch is None else min(per_call,
                                                               batches_per_epoch - done)
         group = []

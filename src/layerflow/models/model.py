@@ -114,7 +114,7 @@ class Model(Layer):
 
     # -- training (models/trainer.py) ------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                run_eagerly=False, jit_compile="auto", steps_per_execution=1, **kwargs):
+                run_eagerly=False, jit_compile="auto", steps_per_execution="auto", **kwargs):
         """Set the optimizer, loss(es) and metrics (strings, functions or objects)."""
         self._trainer().compile(optimizer, loss, metrics, loss_weights, run_eagerly,
                                 jit_compile, steps_per_execution, **kwargs)

@@ -27,6 +27,7 @@ from layerflow.engine.memory import dispose, tidy
 from layerflow.engine.tensor import Tensor
 from layerflow.errors import InvalidArgumentError, LayerflowError
 from layerflow.models.data import ArrayData, DataError, to_numpy_list
+from layerflow.models.step_grouping import StepGrouping, full_groups
 
 
 class NotCompiledError(LayerflowError, RuntimeError):
@@ -43,14 +44,14 @@ class Trainer:
         self.compiled = False
         self.run_eagerly = False
         self.jit_compile = "auto"
-        self.steps_per_execution = 1
+        self.grouping = StepGrouping(1)
         self._steps: dict = {}
         self._compiled: set = set()  # the kinds whose step in _steps went through lf.compile
         self.stop_training = False
 
     # -- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                run_eagerly=False, jit_compile="auto", steps_per_execution=1,
+                run_eagerly=False, jit_compile="auto", steps_per_execution="auto",
                 weighted_metrics=None) -> None:
         from layerflow import optimizers
         from layerflow.models.compile_utils import LossSpec
@@ -59,10 +60,7 @@ class Trainer:
         self.spec = LossSpec(loss, loss_weights, metrics, self._output_names())
         self.run_eagerly = bool(run_eagerly)
         self.jit_compile = jit_compile
-        if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
-            raise InvalidArgumentError("compile: steps_per_execution must be a positive int, "
-                                       f"got {steps_per_execution!r}")
-        self.steps_per_execution = steps_per_execution
+        self.grouping = StepGrouping(steps_per_execution)
         self._steps = {}
         self._compiled = set()
         self.compiled = True
@@ -102,18 +100,23 @@ class Trainer:
             logs = self._train_step(x, y, sample_weight)
         return logs
 
-    def _groups(self, data: ArrayData, batch_size: int, order, steps: int):
-        """(index of first batch, [batches]) in groups of ``steps_per_execution``."""
-        group, first = [], 0
-        for index, batch in enumerate(data.batches(batch_size, order)):
-            if index >= steps:
-                break
-            group.append(batch)
-            if len(group) == self.steps_per_execution:
-                yield first, group
-                group, first = [], index + 1
-        if group:
-            yield first, group
+    @property
+    def steps_per_execution(self):
+        """The setting given to ``compile`` (an int or ``"auto"``)."""
+        return self.grouping.setting
+
+    def steps_per_call(self, callbacks) -> int:
+        """How many train steps the next call of the train step runs (see step_grouping)."""
+        return self.grouping.size("train" in self._compiled and self._use_compiler(),
+                                  callbacks)
+
+    def _groups(self, data: ArrayData, batch_size: int, order, steps: int, callbacks):
+        """(index of first batch, [batches]) per call of the train step."""
+        batches = data.batches(batch_size, order)
+        full = data.size // batch_size
+        for indices in full_groups(min(steps, data.num_batches(batch_size)), full,
+                                   lambda: self.steps_per_call(callbacks)):
+            yield indices[0], [next(batches) for _ in indices]
 
     def _train_step(self, x, y, sample_weight):
         from layerflow.autodiff import GradientTape
@@ -224,16 +227,26 @@ class Trainer:
     def _fit_epochs(self, data, val, step, cb, rng, batch_size, steps, epochs, initial_epoch,
                     shuffle, validation_steps, validation_freq) -> None:
         feed = self._batch_feeder("train")
+        # NOTE: "auto" steps_per_execution times a few single compiled steps (after the
+        # first two calls, which may compile) before it groups; see step_grouping.
+        timing = self.grouping.measuring and self.steps_per_call(None) == 1 and (
+            "train" in self._compiled and not cb.hooks_single_batches)
+        calls = 0
         for epoch in range(initial_epoch, epochs):
             self.spec.reset()
             cb.on_epoch_begin(epoch)
             order = rng.permutation(data.size) if shuffle else np.arange(data.size)
             logs, pending = {}, None
             sync_every_batch = cb.wants_batch_logs
-            for first, group in self._groups(data, batch_size, order, steps):
+            for first, group in self._groups(data, batch_size, order, steps, cb):
                 for index in range(first, first + len(group)):
                     cb.on_batch_begin(index)
-                out = tidy(lambda g=group: step([feed(b) for b in g]))
+                run = lambda g=group: tidy(lambda: step([feed(b) for b in g]))  # noqa: E731
+                if timing and calls >= 2 and self.grouping.measuring:
+                    out = self.grouping.timed(run, _floats)
+                else:
+                    out = run()
+                calls += 1
                 # NOTE: without a callback reading batch logs, the loss stays on the device and
                 # the next compiled step is queued at once; the logs are read at epoch end.
                 if pending is not None:
