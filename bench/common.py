@@ -53,8 +53,10 @@ def train_throughput(fit_epoch, warm_up, samples: int, repeats: int) -> list[flo
 
 
 def warm_count(samples: int, batch: int) -> int:
-    """Samples for a warm-up epoch that meets every batch shape of the timed epoch."""
-    return min(samples, 2 * batch + samples % batch)
+    """Samples for a warm-up epoch that meets every batch shape of the timed epoch, and is
+    long enough (16 full batches) for a framework that tunes its steps per compiled call
+    (layerflow's ``steps_per_execution="auto"``) to tune and compile before the timing."""
+    return min(samples, 16 * batch + samples % batch)
 
 
 def latency_us(fn, calls: int, repeats: int) -> list[float]:
