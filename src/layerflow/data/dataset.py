@@ -107,12 +107,14 @@ class Dataset:
     ([0, 1, 2], [0, 1, 2], 3)
     """
 
-    def __init__(self, iterator_fn, size=None) -> None:
+    def __init__(self, iterator_fn, size=None, rows=None) -> None:
         if not callable(iterator_fn):
             raise InvalidArgumentError("Dataset: iterator_fn must be a function returning a "
                                        f"fresh iterator, got {type(iterator_fn).__name__}")
         self._iterator_fn = iterator_fn
         self._size = _check_size(size)
+        # NOTE: a RowPlan (data/rows.py) when the elements are rows of in-memory arrays.
+        self._rows = rows
 
     @property
     def size(self):

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from layerflow.data.dataset import Dataset
+from layerflow.data.rows import array_rows
 from layerflow.data.structure import DatasetError
 from layerflow.engine.tensor import Tensor
 
@@ -98,7 +99,7 @@ def from_numpy(x, y=None) -> Dataset:
         for i in range(n):
             yield row(xs, i) if ys is None else (row(xs, i), row(ys, i))
 
-    return Dataset(run, n)
+    return Dataset(run, n, rows=array_rows(xs, ys, n))
 
 
 def _as_arrays(part):

@@ -95,7 +95,16 @@ def batch_dataset(ds: Dataset, batch_size: int, small_last_batch: bool = True) -
             yield batch_elements(rows, where=f"batch: batch {index}")
             index += 1
 
-    return Dataset(run, size)
+    def gathered():
+        # NOTE: rows of in-memory arrays (data/rows.py): the same batches, gathered in bulk.
+        source = ds._rows.indices()
+        while True:
+            index = list(itertools.islice(source, batch_size))
+            if not index or (len(index) < batch_size and not small_last_batch):
+                return
+            yield ds._rows.gather(np.asarray(index, dtype=np.intp))
+
+    return Dataset(run if ds._rows is None else gathered, size)
 
 
 # -- shuffle --------------------------------------------------------------------------------
@@ -111,11 +120,16 @@ def shuffle_dataset(ds: Dataset, buffer_size: int, seed=None,
         entropy = [_count(seed, "shuffle: seed")]
     passes = itertools.count()
 
-    def run():
+    def reorder(source):
         key = entropy + [next(passes)] if reshuffle_each_iteration else entropy
-        return _shuffled(ds._open(), buffer_size, np.random.default_rng(key))
+        return _shuffled(source, buffer_size, np.random.default_rng(key))
 
-    return Dataset(run, ds.size)
+    return Dataset(lambda: reorder(ds._open()), ds.size, rows=_then(ds, reorder))
+
+
+def _then(ds: Dataset, reorder):
+    """The row plan of a transformation that only reorders/selects ``ds``'s elements."""
+    return None if ds._rows is None else ds._rows.then(reorder)
 
 
 def _shuffled(source, buffer_size: int, rng: np.random.Generator):
@@ -156,17 +170,19 @@ def repeat_dataset(ds: Dataset, count=None) -> Dataset:
     else:
         size = ds.size * count
 
-    def run():
+    def repeated(open_pass):
         passes = itertools.count() if count is None else range(count)
         for _ in passes:
             produced = False
-            for element in ds._open():
+            for element in open_pass():
                 produced = True
                 yield element
             if not produced:
                 return  # NOTE: an empty pass would repeat forever; stop instead.
 
-    return Dataset(run, size)
+    rows = None if ds._rows is None else type(ds._rows)(
+        lambda: repeated(ds._rows.indices), ds._rows.gather)
+    return Dataset(lambda: repeated(ds._open), size, rows=rows)
 
 
 def take_dataset(ds: Dataset, count) -> Dataset:
@@ -174,10 +190,14 @@ def take_dataset(ds: Dataset, count) -> Dataset:
     if count is not None:
         _count(count, "take: count", minimum=None)
     if count is None or count < 0:
-        return Dataset(ds._open, ds.size)
+        return Dataset(ds._open, ds.size, rows=ds._rows)
     count = int(count)
     size = None if ds.size is None else min(ds.size, count)
-    return Dataset(lambda: itertools.islice(ds._open(), count), size)
+
+    def reorder(source):
+        return itertools.islice(source, count)
+
+    return Dataset(lambda: reorder(ds._open()), size, rows=_then(ds, reorder))
 
 
 def skip_dataset(ds: Dataset, count) -> Dataset:
@@ -188,7 +208,11 @@ def skip_dataset(ds: Dataset, count) -> Dataset:
         return Dataset(lambda: iter(()), 0 if ds.size is not None else None)
     count = int(count)
     size = None if ds.size is None else max(ds.size - count, 0)
-    return Dataset(lambda: itertools.islice(ds._open(), count, None), size)
+
+    def reorder(source):
+        return itertools.islice(source, count, None)
+
+    return Dataset(lambda: reorder(ds._open()), size, rows=_then(ds, reorder))
 
 
 def concatenate_dataset(ds: Dataset, other: Dataset) -> Dataset:

@@ -110,7 +110,7 @@ def fit_dataset(model, dataset, epochs=1, batches_per_epoch=None, validation_dat
 
 def _run_epoch(trainer, run, unpack, it, cb, batches_per_epoch, index_base, class_weight):
     """Train on batches from ``it``: (last logs, batches done, whether ``it`` ran out)."""
-    logs, done, ended, pending = {}, 0, False, None
+    logs, done, ended, pending, calls = {}, 0, False, None, 0
     while not ended and (batches_per_epoch is None or done < batches_per_epoch):
         per_call = trainer.steps_per_call(cb) if hasattr(trainer, "steps_per_call") else 1
         want = per_call if batches_per_epoch is None else min(per_call,
@@ -127,21 +127,23 @@ def _run_epoch(trainer, run, unpack, it, cb, batches_per_epoch, index_base, clas
                                     class_weight))
         if not group:
             break
-        for i in range(len(group)):
-            cb.on_batch_begin(done + i)
-        with ENGINE.lock:
-            out = tidy(lambda g=group: run(g))
-            # NOTE: as fit: without a callback reading batch logs the loss stays on the
-            # device (no host round trip per batch); the last logs are read at the end.
-            if pending is not None:
-                dispose(pending)
-            pending = out
-            if cb.wants_batch_logs:
-                logs = _floats(out)
-        for i in range(len(group)):
-            cb.on_batch_end(done + i, logs)
-        done += len(group)
-        del group  # NOTE: drop the batch tensors before pulling the next ones
+        for part in _calls(group, per_call):
+            for i in range(len(part)):
+                cb.on_batch_begin(done + i)
+            with ENGINE.lock:
+                out = _call(trainer, lambda p=part: tidy(lambda: run(p)), cb, calls)
+                calls += 1
+                # NOTE: as fit: without a callback reading batch logs the loss stays on the
+                # device (no host round trip per batch); the last logs are read at the end.
+                if pending is not None:
+                    dispose(pending)
+                pending = out
+                if cb.wants_batch_logs:
+                    logs = _floats(out)
+            for i in range(len(part)):
+                cb.on_batch_end(done + i, logs)
+            done += len(part)
+        del group, part  # NOTE: drop the batch tensors before pulling the next ones
         if trainer.stop_training:
             break
     if pending is not None:
@@ -149,6 +151,25 @@ def _run_epoch(trainer, run, unpack, it, cb, batches_per_epoch, index_base, clas
             logs = _floats(pending)
             dispose(pending)
     return logs, done, ended
+
+
+def _calls(group: list, per_call: int) -> list:
+    """The train-step calls for ``group``: all of it in one call when it is ``per_call``
+    batches of one size, else one batch per call (as fit: a short last batch or a short
+    group would compile programs of their own)."""
+    if len(group) > 1 and (len(group) < per_call or len({_rows(b) for b in group}) > 1):
+        return [[b] for b in group]
+    return [group]
+
+
+def _rows(batch) -> tuple:
+    xs, ys, _ = batch
+    return tuple(t.shape[0] if t.rank else None for t in xs + ys)
+
+
+def _call(trainer, run, cb, calls: int):
+    call_step = getattr(trainer, "call_step", None)
+    return run() if call_step is None else call_step(run, cb, calls)
 
 
 def evaluate_dataset(model, dataset, batches=None, return_dict=False):

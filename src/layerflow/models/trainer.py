@@ -110,6 +110,15 @@ class Trainer:
         return self.grouping.size("train" in self._compiled and self._use_compiler(),
                                   callbacks)
 
+    def call_step(self, run, callbacks, calls: int):
+        """``run()``, one call of the train step (``calls`` made before it in this fit).
+        While "auto" steps_per_execution is measuring, a single compiled step is timed (after
+        the first two calls, which may compile); see step_grouping."""
+        if (calls >= 2 and self.grouping.measuring and "train" in self._compiled
+                and self._use_compiler() and not callbacks.hooks_single_batches):
+            return self.grouping.timed(run, _floats)
+        return run()
+
     def _groups(self, data: ArrayData, batch_size: int, order, steps: int, callbacks):
         """(index of first batch, [batches]) per call of the train step."""
         batches = data.batches(batch_size, order)
@@ -227,10 +236,6 @@ class Trainer:
     def _fit_epochs(self, data, val, step, cb, rng, batch_size, steps, epochs, initial_epoch,
                     shuffle, validation_steps, validation_freq) -> None:
         feed = self._batch_feeder("train")
-        # NOTE: "auto" steps_per_execution times a few single compiled steps (after the
-        # first two calls, which may compile) before it groups; see step_grouping.
-        timing = self.grouping.measuring and self.steps_per_call(None) == 1 and (
-            "train" in self._compiled and not cb.hooks_single_batches)
         calls = 0
         for epoch in range(initial_epoch, epochs):
             self.spec.reset()
@@ -241,11 +246,8 @@ class Trainer:
             for first, group in self._groups(data, batch_size, order, steps, cb):
                 for index in range(first, first + len(group)):
                     cb.on_batch_begin(index)
-                run = lambda g=group: tidy(lambda: step([feed(b) for b in g]))  # noqa: E731
-                if timing and calls >= 2 and self.grouping.measuring:
-                    out = self.grouping.timed(run, _floats)
-                else:
-                    out = run()
+                out = self.call_step(lambda g=group: tidy(lambda: step([feed(b) for b in g])),
+                                     cb, calls)
                 calls += 1
                 # NOTE: without a callback reading batch logs, the loss stays on the device and
                 # the next compiled step is queued at once; the logs are read at epoch end.

@@ -1,0 +1,82 @@
+"""Row plans: ``from_numpy(...).shuffle(...).batch(b)`` batches by gathering rows in bulk.
+
+A dataset made by ``from_numpy`` yields rows of in-memory arrays, and ``shuffle``, ``take``,
+``skip`` and ``repeat`` only reorder or select those rows. Such a dataset carries a
+:class:`RowPlan`: an iterator of row numbers (the same transformations applied to
+``0, 1, 2, ...``, drawing the same random numbers) and a ``gather`` that makes a batch from
+row numbers with one NumPy fancy-index per leaf. ``batch`` uses the plan when there is one:
+the same batches in the same order as stacking the rows one by one, at a fraction of the
+cost (W1's 128 rows of 784 floats: 0.08 ms instead of about 1 ms, most of it Python per row;
+that time is taken from the training step when the pipeline runs in a prefetch thread).
+
+>>> import numpy as np, layerflow as lf
+>>> x = np.arange(10, dtype=np.float32).reshape(5, 2)
+>>> ds = lf.data.from_numpy(x, np.arange(5)).shuffle(5, seed=0).batch(2)
+>>> fast = [b[1].array_sync() for b in ds]
+>>> slow = [b[1].array_sync() for b in lf.data.from_numpy(x, np.arange(5)).map(
+...     lambda e: e).shuffle(5, seed=0).batch(2)]  # map drops the plan: rows one by one
+>>> fast == slow
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class RowPlan:
+    """How a dataset's elements are rows of in-memory arrays.
+
+    Args:
+        indices: a function returning a fresh iterator of the row numbers, in element order.
+        gather: a function of an int array of row numbers returning one batch (the element
+            structure with each leaf the stacked rows, as tensors).
+    """
+
+    def __init__(self, indices, gather) -> None:
+        self.indices = indices
+        self.gather = gather
+
+    def then(self, reorder) -> RowPlan:
+        """The plan of a transformation that only reorders or selects elements: ``reorder``
+        takes the upstream iterator (here of row numbers) and returns the new one."""
+        return RowPlan(lambda: reorder(self.indices()), self.gather)
+
+
+def array_rows(xs, ys, n: int):
+    """The plan of ``from_numpy``'s elements (``xs`` or ``(xs, ys)``, each an array, a tuple
+    or a dict of arrays with ``n`` rows), or None when a leaf is not numeric (strings and
+    objects batch one row at a time, with their own conversions)."""
+    parts = [xs] if ys is None else [xs, ys]
+    leaves = [a for part in parts for a in _leaves(part)]
+    if any(a.dtype.kind not in "biuf" for a in leaves):
+        return None
+
+    def gather(index: np.ndarray):
+        # NOTE: fancy indexing copies: a batch never shares memory with the user's arrays.
+        picked = [_pick(part, index) for part in parts]
+        return picked[0] if ys is None else tuple(picked)
+
+    return RowPlan(lambda: iter(range(n)), gather)
+
+
+def _leaves(part) -> list:
+    if isinstance(part, dict):
+        return list(part.values())
+    return list(part) if isinstance(part, tuple) else [part]
+
+
+def _pick(part, index):
+    if isinstance(part, dict):
+        return {k: _batch_leaf(v[index]) for k, v in part.items()}
+    if isinstance(part, tuple):
+        return tuple(_batch_leaf(v[index]) for v in part)
+    return _batch_leaf(part[index])
+
+
+def _batch_leaf(array: np.ndarray):
+    from layerflow.engine.convert import to_array, to_tensor
+
+    # NOTE: as batch_elements: TF.js's dtype rules (float64 -> float32, int64 -> int32).
+    array, dtype = to_array(array, where="batch")
+    return to_tensor(array, dtype)
