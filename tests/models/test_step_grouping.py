@@ -83,3 +83,24 @@ def test_a_batch_hook_keeps_one_step_per_call(jax_backend, monkeypatch):
     assert len(losses) == 2 * 25
     assert len(set(losses)) == len(losses)  # every batch saw its own step's logs
     assert model._trainer().steps_per_call(None) == 1  # never measured: never grouped
+
+
+def test_fit_dataset_groups_as_fit_does(jax_backend, monkeypatch):
+    from layerflow.models.dataset_training import fit_dataset
+
+    monkeypatch.setattr(step_grouping, "TARGET_SECONDS", 60.0)
+    x, y = _data(200)  # 12 full batches of 16 and a short one of 8
+    weights = []
+    for setting in ("auto", 1):
+        lf.set_seed(3)
+        model = lf.sequential([lf.layers.Dense(8, activation="relu", input_shape=[6]),
+                               lf.layers.Dense(2)])
+        model.compile(optimizer=lf.optimizers.Adam(0.01), loss="mse",
+                      steps_per_execution=setting)
+        ds = lf.data.from_numpy(x, y).shuffle(50, seed=1).batch(16)
+        fit_dataset(model, ds, epochs=3, verbose=0)
+        weights.append(model.get_weights())
+        if setting == "auto":
+            assert model._trainer().grouping.tuned == step_grouping.MAX_STEPS
+    for got, want in zip(*weights):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
