@@ -115,7 +115,13 @@ class Model(Layer):
     # -- training (models/trainer.py) ------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 run_eagerly=False, jit_compile="auto", steps_per_execution="auto", **kwargs):
-        """Set the optimizer, loss(es) and metrics (strings, functions or objects)."""
+        """Set the optimizer, loss(es) and metrics (strings, functions or objects).
+
+        On the jax backend the train step is one XLA program (``jit_compile``; off with
+        ``run_eagerly=True``). ``steps_per_execution``: batches per call of that program; the
+        default ``"auto"`` measures a few steps and groups short ones (``models/step_grouping``),
+        an int fixes it (Keras's meaning).
+        """
         self._trainer().compile(optimizer, loss, metrics, loss_weights, run_eagerly,
                                 jit_compile, steps_per_execution, **kwargs)
 
