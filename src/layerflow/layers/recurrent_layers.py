@@ -14,7 +14,7 @@ time steps, one mask per gate (TF.js); they only apply with ``training=True``.
 
 from __future__ import annotations
 
-from layerflow import regularizers
+from layerflow import activations, regularizers
 from layerflow.layers.recurrent import RNN, RNNCell, _state_list, check_units, pop_legacy
 
 
@@ -271,8 +271,15 @@ class LSTMCell(RNNCell):
         """One step from ``projected = inputs @ kernel + bias`` (no dropout)."""
         ops = _ops()
         h_prev, c_prev = _state_list(states)[:2]
-        gates = ops.split(projected + ops.mat_mul(h_prev, self.recurrent_kernel), 4, 1)
-        return self._gated(gates, c_prev)
+        z = projected + ops.mat_mul(h_prev, self.recurrent_kernel)
+        if self.activation is activations.tanh and self.recurrent_activation is activations.sigmoid:
+            # NOTE: the default activations as one fused op (one gradient kernel): a dozen
+            # small ops per time step, forward and backward, were most of a numpy train step.
+            from layerflow.ops.recurrent import lstm_gates
+
+            h, c = lstm_gates(z, c_prev)
+            return h, [h, c]
+        return self._gated(ops.split(z, 4, 1), c_prev)
 
     def _gated(self, gates, c_prev):
         i_g = self.recurrent_activation(gates[0])

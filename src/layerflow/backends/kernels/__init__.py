@@ -17,4 +17,5 @@ FAMILIES = (
     "spectral",
     "optimizer",
     "losses",
+    "recurrent",
 )

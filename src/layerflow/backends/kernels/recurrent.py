@@ -1,0 +1,100 @@
+"""Recurrent-cell kernels: an LSTM step's gates in one call forward and one backward.
+
+``lstm_gates(z, c_prev) -> (h, c, act)`` takes the pre-activations ``z`` (``(..., 4n)``, gates
+``i, f, g, o`` in Keras's order) and computes ``i, f, o = sigmoid``, ``g = tanh``,
+``c = f * c_prev + i * g`` and ``h = o * tanh(c)``; ``act`` is ``[i, f, g, o]`` (``(..., 4n)``),
+saved for ``lstm_gates_grad(act, c_prev, c, dh, dc) -> (dz, dc_prev)``, which then evaluates
+one transcendental function (``tanh(c)``) instead of five. Both follow the unfused ops'
+formulas (sigmoid's gradient ``s * (1 - s)``, tanh's ``1 - t^2``), so the numbers agree with
+the composite to float32 rounding.
+
+jax: ``jax.numpy`` with ``jax.nn.sigmoid`` (the ``sigmoid`` kernel's), fused by XLA and
+differentiable by jax (``ops.scan`` takes the vjp of a traced step). NumPy: in-place ``out=``
+arithmetic on the few arrays each kernel allocates; the inputs are tensors' buffers and are
+never written.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _blocks(a, n: int, count: int) -> list:
+    return [a[..., k * n:(k + 1) * n] for k in range(count)]
+
+
+def jax_kernels() -> dict:
+    import jax
+    import jax.numpy as jnp
+
+    def lstm_gates(z, c_prev):
+        n = z.shape[-1] // 4
+        zi, zf, zg, zo = _blocks(z, n, 4)
+        i, f, o = jax.nn.sigmoid(zi), jax.nn.sigmoid(zf), jax.nn.sigmoid(zo)
+        g = jnp.tanh(zg)
+        c = f * c_prev + i * g
+        h = o * jnp.tanh(c)
+        act = jnp.concatenate([i, f, g, o], axis=-1)
+        return h.astype(z.dtype), c.astype(z.dtype), act.astype(z.dtype)
+
+    def lstm_gates_grad(act, c_prev, c, dh, dc):
+        n = act.shape[-1] // 4
+        i, f, g, o = _blocks(act, n, 4)
+        tc = jnp.tanh(c)
+        dct = dc + (dh * o) * (1 - tc * tc)
+        dz = jnp.concatenate([(dct * g) * (i * (1 - i)), (dct * c_prev) * (f * (1 - f)),
+                              (dct * i) * (1 - g * g), (dh * tc) * (o * (1 - o))], axis=-1)
+        return dz.astype(act.dtype), (dct * f).astype(act.dtype)
+
+    return {"lstm_gates": lstm_gates, "lstm_gates_grad": lstm_gates_grad}
+
+
+def numpy_kernels() -> dict:
+    def lstm_gates(z, c_prev):
+        n = z.shape[-1] // 4
+        # NOTE: 1 / (1 + exp(-x)) over all four blocks at once (contiguous: strided blocks
+        # cost twice as much per element), then tanh overwrites g. For x < -88 (float32) exp
+        # overflows to inf and the result is exactly 0, never NaN; elsewhere it is within
+        # float32 rounding of the sigmoid kernel's exp(-logaddexp(0, -x)), without its log.
+        act = np.negative(z)
+        with np.errstate(over="ignore"):
+            np.exp(act, out=act)
+        np.add(act, 1, out=act)
+        np.reciprocal(act, out=act)
+        i, f, g, o = _blocks(act, n, 4)
+        np.tanh(z[..., 2 * n:3 * n], out=g)
+        c = np.multiply(f, c_prev)
+        h = np.multiply(i, g)
+        np.add(c, h, out=c)
+        np.tanh(c, out=h)
+        np.multiply(o, h, out=h)
+        return h, c, act
+
+    def lstm_gates_grad(act, c_prev, c, dh, dc):
+        n = act.shape[-1] // 4
+        i, f, g, o = _blocks(act, n, 4)
+        tc = np.tanh(c)
+        # dc_total = dc + dh * o * (1 - tanh(c)^2): the two paths into c
+        dct = np.multiply(tc, tc)
+        np.subtract(1, dct, out=dct)
+        dh_o = np.multiply(dh, o)
+        np.multiply(dh_o, dct, out=dct)
+        np.add(dc, dct, out=dct)
+        # the local derivatives: s * (1 - s) for the sigmoid blocks, 1 - g^2 for g
+        dz = np.subtract(1, act)
+        np.multiply(dz, act, out=dz)
+        dg = dz[..., 2 * n:3 * n]
+        np.multiply(g, g, out=dg)
+        np.subtract(1, dg, out=dg)
+        # times what reaches each gate: dct * g, dct * c_prev, dct * i, dh * tanh(c)
+        up = np.empty_like(dz)
+        ui, uf, ug, uo = _blocks(up, n, 4)
+        np.multiply(dct, g, out=ui)
+        np.multiply(dct, c_prev, out=uf)
+        np.multiply(dct, i, out=ug)
+        np.multiply(dh, tc, out=uo)
+        np.multiply(up, dz, out=dz)
+        np.multiply(dct, f, out=dct)
+        return dz, dct
+
+    return {"lstm_gates": lstm_gates, "lstm_gates_grad": lstm_gates_grad}
