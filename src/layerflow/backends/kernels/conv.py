@@ -8,7 +8,8 @@ spatial dim, never negative) and ``groups``. Three kernels close under different
 
 NumPy: im2col with ``sliding_window_view`` on the padded input and one batched ``matmul`` per
 call (col2im for the input gradient loops over filter taps only, never over pixels). jax:
-``jax.lax.conv_general_dilated`` and its vjp.
+:mod:`layerflow.backends.kernels.conv_jax` (``lax.conv_general_dilated``, or on CPU a faster
+formulation where one was measured).
 """
 
 from __future__ import annotations
@@ -139,37 +140,15 @@ def numpy_kernels() -> dict:
     }
 
 
-# -- jax convolution --------------------------------------------------------------------------
-_DIMS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NDHWC", "DHWIO", "NDHWC")}
-
-
+# -- jax convolution: conv_jax.py ------------------------------------------------------------
 def jax_kernels() -> dict:
     import jax
     import jax.numpy as jnp
-    from jax import lax
 
-    def conv(x, w, strides, dilations, pads, groups):
-        n = w.ndim - 2
-        dims = lax.conv_dimension_numbers(x.shape, w.shape, _DIMS[n])
-        return lax.conv_general_dilated(
-            x, w, tuple(strides), [tuple(p) for p in pads], rhs_dilation=tuple(dilations),
-            dimension_numbers=dims, feature_group_count=groups,
-            precision=lax.Precision.HIGHEST)
-
-    def backprop_input(dy, w, x_shape, strides, dilations, pads, groups):
-        x0 = jnp.zeros(tuple(x_shape), dy.dtype)
-        _, vjp = jax.vjp(lambda x: conv(x, w, strides, dilations, pads, groups), x0)
-        return vjp(dy)[0]
-
-    def backprop_filter(x, dy, w_shape, strides, dilations, pads, groups):
-        w0 = jnp.zeros(tuple(w_shape), x.dtype)
-        _, vjp = jax.vjp(lambda w: conv(x, w, strides, dilations, pads, groups), w0)
-        return vjp(dy)[0]
+    from layerflow.backends.kernels.conv_jax import jax_conv_kernels
 
     table = {
-        "conv_nd": conv,
-        "conv_backprop_input": backprop_input,
-        "conv_backprop_filter": backprop_filter,
+        **jax_conv_kernels(),
         **{k: v for k, v in kernels(jnp).items() if k.startswith("dilation2d")},
     }
     static = ("strides", "dilations", "pads", "groups", "x_shape", "w_shape")
