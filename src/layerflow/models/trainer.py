@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from layerflow.engine.allocator import keep_freed_memory
 from layerflow.engine.context import ENGINE
 from layerflow.engine.convert import to_tensor
 from layerflow.engine.memory import dispose, tidy
@@ -162,6 +163,7 @@ class Trainer:
         step = self._steps.get(kind)
         if step is not None:
             return step
+        keep_freed_memory()  # NOTE: steps allocate the same big blocks again and again
         fn = {"train": self._train_steps, "test": self._test_step,
               "predict": self._predict_step}[kind]
         if kind == "train":
