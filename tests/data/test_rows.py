@@ -15,6 +15,7 @@ PIPELINES = {
     "repeat_shuffle": lambda ds: ds.shuffle(6, seed=2).repeat(3).batch(8),
     "take_all_negative": lambda ds: ds.take(-1).batch(6, small_last_batch=False),
     "repeat_then_shuffle": lambda ds: ds.repeat(2).shuffle(9, seed=5).batch(7),
+    "prefetch": lambda ds: ds.shuffle(10, seed=4).batch(4).prefetch(2),
 }
 
 
@@ -57,7 +58,7 @@ def _equal(a, b):
 def test_gathered_batches_are_the_stacked_batches(backend, source, pipeline):
     make = _sources()[source]
     fast = PIPELINES[pipeline](make())
-    assert fast._rows is None and make()._rows is not None
+    assert make()._row_plan is not None
     slow = PIPELINES[pipeline](_one_by_one(make()))
     assert fast.size == slow.size
     got, want = _passes(fast), _passes(slow)
@@ -68,7 +69,7 @@ def test_gathered_batches_are_the_stacked_batches(backend, source, pipeline):
 
 def test_string_rows_keep_the_row_by_row_path(backend):
     ds = lf.data.from_numpy(np.array(["a", "bb", "c"]), np.arange(3))
-    assert ds._rows is None
+    assert ds._row_plan is None
     assert [b[0].array_sync() for b in ds.batch(2)] == [["a", "bb"], ["c"]]
 
 
@@ -77,3 +78,13 @@ def test_a_batch_does_not_share_memory_with_the_source(backend):
     batch = next(iter(lf.data.from_numpy(x).batch(4)))
     x[:] = -1
     np.testing.assert_array_equal(batch.numpy(), np.arange(8).reshape(4, 2))
+
+
+def test_prefetched_host_batches_stop_with_the_pass(backend):
+    x = np.zeros((1000, 2), np.float32)
+    ds = lf.data.from_numpy(x).batch(10).prefetch(3)
+    assert ds._host_stages is not None  # the thread gathers on the host, no engine work
+    it = ds.iterator()
+    assert it.next().value.shape == (10, 2)
+    it.close()  # stops the producer thread
+    assert len(list(ds)) == 100

@@ -244,3 +244,20 @@ def test_prefetched_tensor_pipeline_trains_safely(backend):
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert evaluate_dataset(model, ds) == pytest.approx(model.evaluate(x, y, verbose=0,
                                                                        batch_size=16), rel=1e-4)
+
+
+def test_compiled_fit_dataset_takes_host_batches_as_arrays(jax_backend):
+    # NOTE: from_numpy(...).shuffle().batch().prefetch() hands fit_dataset NumPy batches for
+    # the compiled step; the weights are those of the same batches made as tensors.
+    x, y = _data(256)
+    weights = []
+    for host in (True, False):
+        lf.set_seed(0)
+        model = _model()
+        ds = lf.data.from_numpy(x, y)
+        ds = (ds if host else ds.map(lambda e: e)).shuffle(64, seed=2).batch(16).prefetch(2)
+        assert (ds._host_stages is not None) == host
+        fit_dataset(model, ds, epochs=2, verbose=0)
+        weights.append(model.get_weights())
+    for got, want in zip(*weights):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)

@@ -114,7 +114,11 @@ class Dataset:
         self._iterator_fn = iterator_fn
         self._size = _check_size(size)
         # NOTE: a RowPlan (data/rows.py) when the elements are rows of in-memory arrays.
-        self._rows = rows
+        self._row_plan = rows
+        # NOTE: (host iterator function, tensorize) when the elements are made on the host
+        # first and become tensors after: a prefetch thread then holds ENGINE.lock only for
+        # the second stage (data/prefetch.py).
+        self._host_stages = None
 
     @property
     def size(self):

@@ -25,6 +25,7 @@ the host (generators, files, CSV parsing, NumPy) are safe to prefetch anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 
@@ -50,7 +51,36 @@ class _Failed:
 def prefetch_dataset(ds: Dataset, buffer_size: int) -> Dataset:
     """``ds.prefetch(buffer_size)``: same elements and size, produced ahead in a thread."""
     buffer_size = _count(buffer_size, "prefetch: buffer_size", minimum=1)
-    return Dataset(lambda: PrefetchIterator(ds, buffer_size), ds.size)
+    if ds._host_stages is None:
+        return Dataset(lambda: PrefetchIterator(ds, buffer_size), ds.size)
+    # NOTE: a dataset made on the host first (gathered batches, data/rows.py): the thread
+    # prefetches the host stage and never touches the engine; each element becomes tensors
+    # as the consumer takes it, and fit_dataset can take the host batches as they are.
+    host, finish = ds._host_stages
+    host_ds = Dataset(host, ds.size)
+
+    def ahead():
+        return PrefetchIterator(host_ds, buffer_size, engine_free=True)
+
+    prefetched = Dataset(lambda: _Finishing(ahead(), finish), ds.size)
+    prefetched._host_stages = (ahead, finish)
+    return prefetched
+
+
+class _Finishing:
+    """Iterator: ``finish(element)`` of each element of ``source``; closing closes it."""
+
+    def __init__(self, source, finish) -> None:
+        self.source, self.finish = source, finish
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.finish(next(self.source))
+
+    def close(self) -> None:
+        self.source.close()
 
 
 class _Channel:
@@ -71,15 +101,17 @@ class _Channel:
         return False
 
 
-def _produce(ds: Dataset, channel: _Channel) -> None:
+def _produce(ds: Dataset, channel: _Channel, engine_free: bool) -> None:
     source = None
+    # NOTE: upstream stages may make tensors; ENGINE.lock keeps that apart from the
+    # consumer's engine work that holds the lock too (fit_dataset's steps). A host stage
+    # (engine_free) needs no lock.
+    lock = contextlib.nullcontext() if engine_free else ENGINE.lock
     try:
-        with ENGINE.lock:
+        with lock:
             source = ds._open()
         while True:
-            # NOTE: upstream stages may make tensors; ENGINE.lock keeps that apart from the
-            # consumer's engine work that holds the lock too (fit_dataset's steps).
-            with ENGINE.lock:
+            with lock:
                 element = next(source, _END)
             if element is _END or not channel.put(element):
                 break
@@ -99,10 +131,11 @@ def _produce(ds: Dataset, channel: _Channel) -> None:
 class PrefetchIterator:
     """One pass of a prefetched dataset: a producer thread and a bounded queue."""
 
-    def __init__(self, ds: Dataset, buffer_size: int) -> None:
+    def __init__(self, ds: Dataset, buffer_size: int, engine_free: bool = False) -> None:
         self._channel = _Channel(buffer_size)
         self._finished = False
-        self._thread = threading.Thread(target=_produce, args=(ds, self._channel),
+        self._thread = threading.Thread(target=_produce,
+                                        args=(ds, self._channel, engine_free),
                                         daemon=True, name="layerflow-prefetch")
         self._thread.start()
 

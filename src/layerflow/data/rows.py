@@ -7,7 +7,9 @@ A dataset made by ``from_numpy`` yields rows of in-memory arrays, and ``shuffle`
 row numbers with one NumPy fancy-index per leaf. ``batch`` uses the plan when there is one:
 the same batches in the same order as stacking the rows one by one, at a fraction of the
 cost (W1's 128 rows of 784 floats: 0.08 ms instead of about 1 ms, most of it Python per row;
-that time is taken from the training step when the pipeline runs in a prefetch thread).
+that time is taken from the training step when the pipeline runs in a prefetch thread). The
+batch is gathered on the host first and made tensors after (:func:`tensorize`), so a prefetch
+thread holds the engine's lock only for the second part.
 
 >>> import numpy as np, layerflow as lf
 >>> x = np.arange(10, dtype=np.float32).reshape(5, 2)
@@ -29,8 +31,8 @@ class RowPlan:
 
     Args:
         indices: a function returning a fresh iterator of the row numbers, in element order.
-        gather: a function of an int array of row numbers returning one batch (the element
-            structure with each leaf the stacked rows, as tensors).
+        gather: a function of an int array of row numbers returning one batch on the host:
+            the element structure with each leaf the stacked rows as a :class:`Prepared`.
     """
 
     def __init__(self, indices, gather) -> None:
@@ -41,6 +43,26 @@ class RowPlan:
         """The plan of a transformation that only reorders or selects elements: ``reorder``
         takes the upstream iterator (here of row numbers) and returns the new one."""
         return RowPlan(lambda: reorder(self.indices()), self.gather)
+
+
+class Prepared:
+    """A batch leaf on the host: a NumPy array already in its TF.js dtype, and that dtype."""
+
+    __slots__ = ("array", "dtype")
+
+    def __init__(self, array: np.ndarray, dtype: str) -> None:
+        self.array, self.dtype = array, dtype
+
+
+def tensorize(batch):
+    """The batch element with each :class:`Prepared` leaf made a tensor (engine work)."""
+    from layerflow.engine.convert import to_tensor
+
+    if isinstance(batch, dict):
+        return {k: tensorize(v) for k, v in batch.items()}
+    if isinstance(batch, tuple):
+        return tuple(tensorize(v) for v in batch)
+    return to_tensor(batch.array, batch.dtype)
 
 
 def array_rows(xs, ys, n: int):
@@ -68,15 +90,14 @@ def _leaves(part) -> list:
 
 def _pick(part, index):
     if isinstance(part, dict):
-        return {k: _batch_leaf(v[index]) for k, v in part.items()}
+        return {k: _prepared(v[index]) for k, v in part.items()}
     if isinstance(part, tuple):
-        return tuple(_batch_leaf(v[index]) for v in part)
-    return _batch_leaf(part[index])
+        return tuple(_prepared(v[index]) for v in part)
+    return _prepared(part[index])
 
 
-def _batch_leaf(array: np.ndarray):
-    from layerflow.engine.convert import to_array, to_tensor
+def _prepared(array: np.ndarray) -> Prepared:
+    from layerflow.engine.convert import to_array
 
     # NOTE: as batch_elements: TF.js's dtype rules (float64 -> float32, int64 -> int32).
-    array, dtype = to_array(array, where="batch")
-    return to_tensor(array, dtype)
+    return Prepared(*to_array(array, where="batch"))

@@ -25,6 +25,7 @@ import numbers
 import numpy as np
 
 from layerflow.data.dataset import INFINITE, Dataset
+from layerflow.data.rows import tensorize
 from layerflow.data.structure import DatasetError, batch_elements
 from layerflow.engine.memory import tidy
 from layerflow.errors import InvalidArgumentError
@@ -95,16 +96,21 @@ def batch_dataset(ds: Dataset, batch_size: int, small_last_batch: bool = True) -
             yield batch_elements(rows, where=f"batch: batch {index}")
             index += 1
 
+    if ds._row_plan is None:
+        return Dataset(run, size)
+
     def gathered():
         # NOTE: rows of in-memory arrays (data/rows.py): the same batches, gathered in bulk.
-        source = ds._rows.indices()
+        source = ds._row_plan.indices()
         while True:
             index = list(itertools.islice(source, batch_size))
             if not index or (len(index) < batch_size and not small_last_batch):
                 return
-            yield ds._rows.gather(np.asarray(index, dtype=np.intp))
+            yield ds._row_plan.gather(np.asarray(index, dtype=np.intp))
 
-    return Dataset(run if ds._rows is None else gathered, size)
+    batches = Dataset(lambda: map(tensorize, gathered()), size)
+    batches._host_stages = (gathered, tensorize)
+    return batches
 
 
 # -- shuffle --------------------------------------------------------------------------------
@@ -129,7 +135,7 @@ def shuffle_dataset(ds: Dataset, buffer_size: int, seed=None,
 
 def _then(ds: Dataset, reorder):
     """The row plan of a transformation that only reorders/selects ``ds``'s elements."""
-    return None if ds._rows is None else ds._rows.then(reorder)
+    return None if ds._row_plan is None else ds._row_plan.then(reorder)
 
 
 def _shuffled(source, buffer_size: int, rng: np.random.Generator):
@@ -180,8 +186,8 @@ def repeat_dataset(ds: Dataset, count=None) -> Dataset:
             if not produced:
                 return  # NOTE: an empty pass would repeat forever; stop instead.
 
-    rows = None if ds._rows is None else type(ds._rows)(
-        lambda: repeated(ds._rows.indices), ds._rows.gather)
+    rows = None if ds._row_plan is None else type(ds._row_plan)(
+        lambda: repeated(ds._row_plan.indices), ds._row_plan.gather)
     return Dataset(lambda: repeated(ds._open), size, rows=rows)
 
 
@@ -190,7 +196,7 @@ def take_dataset(ds: Dataset, count) -> Dataset:
     if count is not None:
         _count(count, "take: count", minimum=None)
     if count is None or count < 0:
-        return Dataset(ds._open, ds.size, rows=ds._rows)
+        return Dataset(ds._open, ds.size, rows=ds._row_plan)
     count = int(count)
     size = None if ds.size is None else min(ds.size, count)
 
