@@ -25,7 +25,6 @@ the host (generators, files, CSV parsing, NumPy) are safe to prefetch anywhere.
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 
@@ -54,13 +53,13 @@ def prefetch_dataset(ds: Dataset, buffer_size: int) -> Dataset:
     if ds._host_stages is None:
         return Dataset(lambda: PrefetchIterator(ds, buffer_size), ds.size)
     # NOTE: a dataset made on the host first (gathered batches, data/rows.py): the thread
-    # prefetches the host stage and never touches the engine; each element becomes tensors
-    # as the consumer takes it, and fit_dataset can take the host batches as they are.
+    # prefetches the host stage; each element becomes tensors as the consumer takes it, and
+    # a compiled fit_dataset takes the host batches as they are.
     host, finish = ds._host_stages
     host_ds = Dataset(host, ds.size)
 
     def ahead():
-        return PrefetchIterator(host_ds, buffer_size, engine_free=True)
+        return PrefetchIterator(host_ds, buffer_size)
 
     prefetched = Dataset(lambda: _Finishing(ahead(), finish), ds.size)
     prefetched._host_stages = (ahead, finish)
@@ -101,12 +100,13 @@ class _Channel:
         return False
 
 
-def _produce(ds: Dataset, channel: _Channel, engine_free: bool) -> None:
+def _produce(ds: Dataset, channel: _Channel) -> None:
     source = None
     # NOTE: upstream stages may make tensors; ENGINE.lock keeps that apart from the
     # consumer's engine work that holds the lock too (fit_dataset's steps). A host stage
-    # (engine_free) needs no lock.
-    lock = contextlib.nullcontext() if engine_free else ENGINE.lock
+    # needs no lock for the engine's sake, but takes it all the same: an eager (numpy)
+    # step holds it, and NumPy work beside BLAS's threads slowed such steps by a third.
+    lock = ENGINE.lock
     try:
         with lock:
             source = ds._open()
@@ -131,11 +131,10 @@ def _produce(ds: Dataset, channel: _Channel, engine_free: bool) -> None:
 class PrefetchIterator:
     """One pass of a prefetched dataset: a producer thread and a bounded queue."""
 
-    def __init__(self, ds: Dataset, buffer_size: int, engine_free: bool = False) -> None:
+    def __init__(self, ds: Dataset, buffer_size: int) -> None:
         self._channel = _Channel(buffer_size)
         self._finished = False
-        self._thread = threading.Thread(target=_produce,
-                                        args=(ds, self._channel, engine_free),
+        self._thread = threading.Thread(target=_produce, args=(ds, self._channel),
                                         daemon=True, name="layerflow-prefetch")
         self._thread.start()
 
