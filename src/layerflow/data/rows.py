@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from layerflow.data.structure import map_leaves
+
 
 class RowPlan:
     """How a dataset's elements are rows of in-memory arrays.
@@ -58,11 +60,12 @@ def tensorize(batch):
     """The batch element with each :class:`Prepared` leaf made a tensor (engine work)."""
     from layerflow.engine.convert import to_tensor
 
-    if isinstance(batch, dict):
-        return {k: tensorize(v) for k, v in batch.items()}
-    if isinstance(batch, tuple):
-        return tuple(tensorize(v) for v in batch)
-    return to_tensor(batch.array, batch.dtype)
+    return map_leaves(lambda leaf: to_tensor(leaf.array, leaf.dtype), batch)
+
+
+def host_arrays(batch):
+    """The batch element with each :class:`Prepared` leaf as its NumPy array."""
+    return map_leaves(lambda leaf: leaf.array, batch)
 
 
 def array_rows(xs, ys, n: int):

@@ -175,20 +175,14 @@ class _HostArrays:
         return self
 
     def __next__(self):
-        return _arrays(next(self.source))
+        from layerflow.data.rows import host_arrays
+
+        return host_arrays(next(self.source))
 
     def close(self) -> None:
         close = getattr(self.source, "close", None)
         if close is not None:
             close()
-
-
-def _arrays(batch):
-    if isinstance(batch, dict):
-        return {k: _arrays(v) for k, v in batch.items()}
-    if isinstance(batch, tuple):
-        return tuple(_arrays(v) for v in batch)
-    return batch.array
 
 
 def _calls(group: list, per_call: int) -> list:
