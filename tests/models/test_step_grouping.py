@@ -23,6 +23,9 @@ def test_groups_take_only_full_batches_and_follow_the_size_asked():
     assert [list(g) for g in full_groups(10, 9, lambda: 4)] == [
         [0, 1, 2, 3], [4, 5, 6, 7], [8], [9]]
     assert [list(g) for g in full_groups(3, 3, lambda: 1)] == [[0], [1], [2]]
+    # steps_per_epoch below the data's batches: never a group past the last step
+    assert [list(g) for g in full_groups(10, 50, lambda: 4)] == [
+        [0, 1, 2, 3], [4, 5, 6, 7], [8], [9]]
     sizes = iter([1, 1, 3, 3, 3])
     assert [list(g) for g in full_groups(6, 6, lambda: next(sizes))] == [
         [0], [1], [2, 3, 4], [5]]
@@ -104,3 +107,15 @@ def test_fit_dataset_groups_as_fit_does(jax_backend, monkeypatch):
             assert model._trainer().grouping.tuned == step_grouping.MAX_STEPS
     for got, want in zip(*weights):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+def test_steps_per_epoch_is_kept_when_grouping(jax_backend, monkeypatch):
+    monkeypatch.setattr(step_grouping, "TARGET_SECONDS", 60.0)
+    lf.set_seed(3)
+    model = lf.sequential([lf.layers.Dense(2, input_shape=[6])])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = _data()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # measures: groups of MAX_STEPS
+    before = int(model.optimizer.iterations.numpy())
+    model.fit(x, y, batch_size=16, epochs=2, steps_per_epoch=10, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) - before == 20

@@ -85,11 +85,13 @@ def full_groups(num_batches: int, full_batches: int, size):
 
     >>> [list(g) for g in full_groups(7, 6, lambda: 4)]
     [[0, 1, 2, 3], [4], [5], [6]]
+    >>> [list(g) for g in full_groups(6, 100, lambda: 4)]  # steps_per_epoch=6 of 100 batches
+    [[0, 1, 2, 3], [4], [5]]
     """
-    index = 0
+    index, groupable = 0, min(num_batches, full_batches)
     while index < num_batches:
         count = size()
-        if count < 2 or index + count > full_batches:
+        if count < 2 or index + count > groupable:
             count = 1
         yield range(index, index + count)
         index += count
