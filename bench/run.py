@@ -179,7 +179,7 @@ def table(rows: list[dict], peak: float) -> str:
                 frac = statistics.median(vals) * workloads.W1_TRAIN_FLOP / peak
                 note = (note + "; " if note else "") + f"{frac:.1%} of GEMM peak"
             w1 = [o for o in rows if o["workload"] == "W1" and o["framework"] == r["framework"]]
-            if workload.startswith("D1") and vals and w1 and w1[0]["values"]:
+            if workload.startswith("D1") and not note and vals and w1 and w1[0]["values"]:
                 share = statistics.median(vals) / statistics.median(w1[0]["values"])
                 note = (note + "; " if note else "") + f"{share:.2f}x of W1 fit on arrays"
             if vals:
