@@ -29,6 +29,7 @@ import queue
 import threading
 
 from layerflow.data.dataset import Dataset
+from layerflow.data.rows import Finishing
 from layerflow.data.transforms import _count
 from layerflow.engine.context import ENGINE
 
@@ -61,25 +62,9 @@ def prefetch_dataset(ds: Dataset, buffer_size: int) -> Dataset:
     def ahead():
         return PrefetchIterator(host_ds, buffer_size)
 
-    prefetched = Dataset(lambda: _Finishing(ahead(), finish), ds.size)
+    prefetched = Dataset(lambda: Finishing(ahead(), finish), ds.size)
     prefetched._host_stages = (ahead, finish)
     return prefetched
-
-
-class _Finishing:
-    """Iterator: ``finish(element)`` of each element of ``source``; closing closes it."""
-
-    def __init__(self, source, finish) -> None:
-        self.source, self.finish = source, finish
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return self.finish(next(self.source))
-
-    def close(self) -> None:
-        self.source.close()
 
 
 class _Channel:

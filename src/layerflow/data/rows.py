@@ -68,6 +68,25 @@ def host_arrays(batch):
     return map_leaves(lambda leaf: leaf.array, batch)
 
 
+class Finishing:
+    """Iterator of ``finish(element)`` for each element of ``source`` (a host stage);
+    closing it closes ``source`` (a prefetch thread stops with it)."""
+
+    def __init__(self, source, finish) -> None:
+        self.source, self.finish = source, finish
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.finish(next(self.source))
+
+    def close(self) -> None:
+        close = getattr(self.source, "close", None)
+        if close is not None:
+            close()
+
+
 def array_rows(xs, ys, n: int):
     """The plan of ``from_numpy``'s elements (``xs`` or ``(xs, ys)``, each an array, a tuple
     or a dict of arrays with ``n`` rows), or None when a leaf is not numeric (strings and

@@ -158,31 +158,12 @@ def _batches(dataset, trainer):
     into a compiled step as NumPy arrays, as ``fit``'s do: making jax arrays of them first
     cost more than the step's own input transfer (W1 from a pipeline: 0.8x of ``fit``)."""
     from layerflow.data.dataset import DatasetIterator
+    from layerflow.data.rows import Finishing, host_arrays
 
     stages = dataset._host_stages
     if stages is None or not trainer._use_compiler():
         return dataset.iterator()
-    return DatasetIterator(_HostArrays(stages[0]()))
-
-
-class _HostArrays:
-    """Iterator over host batches with each prepared leaf as its NumPy array."""
-
-    def __init__(self, source) -> None:
-        self.source = source
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        from layerflow.data.rows import host_arrays
-
-        return host_arrays(next(self.source))
-
-    def close(self) -> None:
-        close = getattr(self.source, "close", None)
-        if close is not None:
-            close()
+    return DatasetIterator(Finishing(stages[0](), host_arrays))
 
 
 def _calls(group: list, per_call: int) -> list:
