@@ -114,3 +114,14 @@ def test_grad_leaves_no_tensors(backend):
     for _ in range(50):
         f(x).dispose()
     assert lf.memory().num_tensors == before
+
+
+def test_output_gradients_seed_the_targets_in_order(backend):
+    x = lf.tensor(2.0)
+    with lf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        first, second, third = lf.mul(x, 3.0), lf.mul(x, 5.0), lf.mul(x, 7.0)
+    seeds = [lf.tensor(1.0), lf.tensor(0.0), lf.tensor(10.0)]
+    assert tape.gradient([first, second, third], x, output_gradients=seeds).item() == 73.0
+    assert tape.gradient((first, [second]), x,
+                         output_gradients=[lf.tensor(0.0), lf.tensor(1.0)]).item() == 5.0

@@ -312,7 +312,8 @@ class GradientTape:
         if unconnected_gradients not in ("none", "zero"):
             raise InvalidArgumentError("gradient: unconnected_gradients must be 'none' or "
                                        f"'zero', got {unconnected_gradients!r}")
-        targets = tensors_in(target) if not isinstance(target, Tensor) else [target]
+        # NOTE: in order, so output_gradients[i] seeds the i-th target (tensors_in is not).
+        targets = _flatten(target)[0]
         flat, rebuild = _flatten(sources)
         seeds = None
         if output_gradients is not None:

@@ -421,18 +421,21 @@ class RNN(Layer):
         prev = states[-1] if isinstance(self.cell, StackedRNNCells) else states[0]
         prev = prev[0] if isinstance(prev, list) else prev
         kwargs = {"training": training} if getattr(self.cell, "_call_has_training", 0) else {}
-        from layerflow.layers import recurrent_scan
+        from layerflow.layers import recurrent_fused, recurrent_scan
 
+        mask = self._checked_mask(mask, x)
+        if recurrent_fused.can_fuse(self, x, mask, training):
+            return self._finish(*recurrent_fused.run_fused(self, x, _flatten(states)))
         if recurrent_scan.can_scan(self, x):
-            output, final = recurrent_scan.run_scanned(
-                self, x, states, self._checked_mask(mask, x), prev, kwargs)
+            output, final = recurrent_scan.run_scanned(self, x, states, mask, prev, kwargs)
             return self._finish(output, final)
         projected = _projected_inputs(self.cell, x, training)
         step = self.cell.call
         if projected is not None:
             x, step, kwargs = projected, self.cell._step, {}
         steps = ops.unstack(x, 1)
-        step_masks = self._step_masks(mask, x)
+        step_masks = None if mask is None else [ops.expand_dims(m, -1)
+                                                for m in ops.unstack(mask, 1)]
         if self.go_backwards:
             steps = steps[::-1]
             step_masks = None if step_masks is None else step_masks[::-1]
@@ -461,12 +464,6 @@ class RNN(Layer):
             for var, value in zip(self.states, final):
                 var.assign(value)
         return [output, *final] if self.return_state else output
-
-    def _step_masks(self, mask, x):
-        mask = self._checked_mask(mask, x)
-        if mask is None:
-            return None
-        return [_ops().expand_dims(m, -1) for m in _ops().unstack(mask, 1)]
 
     def _checked_mask(self, mask, x):
         """``mask`` as a ``(batch, time)`` bool tensor (None stays None)."""

@@ -18,4 +18,5 @@ FAMILIES = (
     "optimizer",
     "losses",
     "recurrent",
+    "recurrent_sequence",
 )

@@ -49,52 +49,70 @@ def jax_kernels() -> dict:
     return {"lstm_gates": lstm_gates, "lstm_gates_grad": lstm_gates_grad}
 
 
+def np_gates_into(z, c_prev, act, c, h) -> None:
+    """An LSTM step's gates from ``z`` into ``act`` ``[i, f, g, o]``, ``c`` and ``h``."""
+    n = z.shape[-1] // 4
+    # NOTE: 1 / (1 + exp(-x)) over all four blocks at once (contiguous: strided blocks
+    # cost twice as much per element), then tanh overwrites g. For x < -88 (float32) exp
+    # overflows to inf and the result is exactly 0, never NaN; elsewhere it is within
+    # float32 rounding of the sigmoid kernel's exp(-logaddexp(0, -x)), without its log.
+    np.negative(z, out=act)
+    with np.errstate(over="ignore"):
+        np.exp(act, out=act)
+    np.add(act, 1, out=act)
+    np.reciprocal(act, out=act)
+    i, f, g, o = _blocks(act, n, 4)
+    np.tanh(z[..., 2 * n:3 * n], out=g)
+    np.multiply(f, c_prev, out=c)
+    np.multiply(i, g, out=h)
+    np.add(c, h, out=c)
+    np.tanh(c, out=h)
+    np.multiply(o, h, out=h)
+
+
+def np_gates_grad_into(act, c_prev, c, dh, dc, dz, dc_prev, tc, up) -> None:
+    """``dz`` and ``dc_prev`` of one LSTM step; ``tc`` ``(..., n)`` and ``up`` ``(..., 4n)``
+    are scratch. ``dc_prev`` may be ``dc``."""
+    n = act.shape[-1] // 4
+    i, f, g, o = _blocks(act, n, 4)
+    np.tanh(c, out=tc)
+    ui, uf, ug, uo = _blocks(up, n, 4)
+    np.multiply(dh, tc, out=uo)
+    # dc_total = dc + dh * o * (1 - tanh(c)^2): the two paths into c (ui is scratch here)
+    np.multiply(tc, tc, out=ui)
+    np.subtract(1, ui, out=ui)
+    np.multiply(ui, o, out=ui)
+    np.multiply(ui, dh, out=ui)
+    np.add(ui, dc, out=ui)
+    dct = ug
+    np.copyto(dct, ui)
+    # the local derivatives: s * (1 - s) for the sigmoid blocks, 1 - g^2 for g
+    np.subtract(1, act, out=dz)
+    np.multiply(dz, act, out=dz)
+    dg = dz[..., 2 * n:3 * n]
+    np.multiply(g, g, out=dg)
+    np.subtract(1, dg, out=dg)
+    # times what reaches each gate: dct * g, dct * c_prev, dct * i, dh * tanh(c)
+    np.multiply(dct, c_prev, out=uf)
+    np.multiply(dct, f, out=dc_prev)
+    np.multiply(dct, g, out=ui)
+    np.multiply(dct, i, out=ug)
+    np.multiply(up, dz, out=dz)
+
+
 def numpy_kernels() -> dict:
     def lstm_gates(z, c_prev):
-        n = z.shape[-1] // 4
-        # NOTE: 1 / (1 + exp(-x)) over all four blocks at once (contiguous: strided blocks
-        # cost twice as much per element), then tanh overwrites g. For x < -88 (float32) exp
-        # overflows to inf and the result is exactly 0, never NaN; elsewhere it is within
-        # float32 rounding of the sigmoid kernel's exp(-logaddexp(0, -x)), without its log.
-        act = np.negative(z)
-        with np.errstate(over="ignore"):
-            np.exp(act, out=act)
-        np.add(act, 1, out=act)
-        np.reciprocal(act, out=act)
-        i, f, g, o = _blocks(act, n, 4)
-        np.tanh(z[..., 2 * n:3 * n], out=g)
-        c = np.multiply(f, c_prev)
-        h = np.multiply(i, g)
-        np.add(c, h, out=c)
-        np.tanh(c, out=h)
-        np.multiply(o, h, out=h)
+        act = np.empty_like(z)
+        c = np.empty(c_prev.shape, z.dtype)
+        h = np.empty(c_prev.shape, z.dtype)
+        np_gates_into(z, c_prev, act, c, h)
         return h, c, act
 
     def lstm_gates_grad(act, c_prev, c, dh, dc):
-        n = act.shape[-1] // 4
-        i, f, g, o = _blocks(act, n, 4)
-        tc = np.tanh(c)
-        # dc_total = dc + dh * o * (1 - tanh(c)^2): the two paths into c
-        dct = np.multiply(tc, tc)
-        np.subtract(1, dct, out=dct)
-        dh_o = np.multiply(dh, o)
-        np.multiply(dh_o, dct, out=dct)
-        np.add(dc, dct, out=dct)
-        # the local derivatives: s * (1 - s) for the sigmoid blocks, 1 - g^2 for g
-        dz = np.subtract(1, act)
-        np.multiply(dz, act, out=dz)
-        dg = dz[..., 2 * n:3 * n]
-        np.multiply(g, g, out=dg)
-        np.subtract(1, dg, out=dg)
-        # times what reaches each gate: dct * g, dct * c_prev, dct * i, dh * tanh(c)
-        up = np.empty_like(dz)
-        ui, uf, ug, uo = _blocks(up, n, 4)
-        np.multiply(dct, g, out=ui)
-        np.multiply(dct, c_prev, out=uf)
-        np.multiply(dct, i, out=ug)
-        np.multiply(dh, tc, out=uo)
-        np.multiply(up, dz, out=dz)
-        np.multiply(dct, f, out=dct)
-        return dz, dct
+        dz = np.empty_like(act)
+        dc_prev = np.empty(c.shape, act.dtype)
+        np_gates_grad_into(act, c_prev, c, dh, dc, dz, dc_prev, np.empty_like(dc_prev),
+                            np.empty_like(dz))
+        return dz, dc_prev
 
     return {"lstm_gates": lstm_gates, "lstm_gates_grad": lstm_gates_grad}

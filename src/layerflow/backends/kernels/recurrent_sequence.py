@@ -1,0 +1,155 @@
+"""A whole LSTM sequence in one kernel forward and one backward (``lstm_sequence``).
+
+``lstm_sequence(x, h0, c0, kernel, recurrent_kernel[, bias], return_sequences)`` runs an LSTM
+with the default activations over ``x`` (``(batch, time, features)``) from the states
+``h0, c0`` and returns ``(y, h_T, c_T, hs, cs, acts)``: ``y`` is every step's ``h``
+(``(batch, time, units)``) or the last one; ``hs``, ``cs`` (``(time, batch, units)``) and
+``acts`` (``(time, batch, 4 * units)``, the gates ``[i, f, g, o]`` after their activations)
+are saved for ``lstm_sequence_grad``.
+
+``lstm_sequence_grad(x, h0, c0, kernel, recurrent_kernel, hs, cs, acts, dy, dh_T, dc_T,
+return_sequences, need_dx, has_bias)`` is back-propagation through time: one loop, from the
+last step to the first, carries ``dh`` and ``dc`` and keeps every step's ``dz`` (the gradient of
+the gates' pre-activations); the weight and input gradients are then one large matmul each
+(``dW = x^T dz``, ``dU = h_prev^T dz``, ``dx = dz W^T``) instead of one small matmul per step.
+It returns ``(dx, dh0, dc0, dW, dU[, db])``, without ``dx`` when ``need_dx`` is false.
+
+Why one kernel (measured on W3 of ``bench/``, LSTM 128 over 50 steps, batch 64, 2 CPU cores):
+
+- jax: the time loop traced from the cell's ops and differentiated by jax stacked twelve arrays
+  per step for its backward pass and ran two weight-gradient matmuls inside the backward loop;
+  XLA CPU also runs slowly an elementwise fusion that reads column blocks of a dynamically
+  sliced array, which is what the gate arithmetic on a stacked ``(time, batch, 4n)`` array
+  becomes. Here the forward stacks three arrays, the backward loop reads the gates as four
+  arrays split once before it, and only ``dz @ recurrent_kernel^T`` stays in the loop.
+- NumPy: one op per step instead of about eight (two matmuls, ``lstm_gates``, adds, slices),
+  and the input projection ``x @ kernel + bias`` is one matmul for all steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from layerflow.backends.kernels.recurrent import np_gates_grad_into, np_gates_into
+
+
+def jax_kernels() -> dict:
+    import jax
+    import jax.numpy as jnp
+
+    def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, return_sequences=True):
+        n = recurrent_kernel.shape[0]
+
+        def step(carry, x_t):
+            h, c = carry
+            z = x_t @ kernel + h @ recurrent_kernel
+            if bias is not None:
+                z = z + bias
+            i, f = jax.nn.sigmoid(z[:, :n]), jax.nn.sigmoid(z[:, n:2 * n])
+            g, o = jnp.tanh(z[:, 2 * n:3 * n]), jax.nn.sigmoid(z[:, 3 * n:])
+            c = f * c + i * g
+            h = o * jnp.tanh(c)
+            return (h, c), (h, c, jnp.concatenate([i, f, g, o], axis=-1))
+
+        (h, c), (hs, cs, acts) = jax.lax.scan(step, (h0, c0), jnp.swapaxes(x, 0, 1))
+        y = jnp.swapaxes(hs, 0, 1) if return_sequences else h
+        return y, h, c, hs, cs, acts
+
+    def lstm_sequence_grad(x, h0, c0, kernel, recurrent_kernel, hs, cs, acts, dy, dh, dc,
+                           return_sequences, need_dx, has_bias):
+        steps, batch, n = hs.shape
+        # NOTE: the gates as four (time, batch, n) arrays, split once outside the loop: XLA CPU
+        # ran the loop's fusions over column blocks of a sliced (batch, 4n) step 5x slower.
+        gates = [acts[..., k * n:(k + 1) * n] for k in range(4)]
+        c_prev = jnp.concatenate([c0[None], cs[:-1]], axis=0)
+        # NOTE: y is h_T itself without return_sequences, else one h per step.
+        if return_sequences:
+            outer = [jnp.swapaxes(dy, 0, 1)]
+        else:
+            outer, dh = [], dh + dy
+        rk_t = recurrent_kernel.T
+
+        def step(carry, xs):
+            dh, dc = carry
+            if return_sequences:
+                dh = dh + xs[0]
+            i, f, g, o, c, cp = xs[-6:]
+            tc = jnp.tanh(c)
+            dct = dc + (dh * o) * (1 - tc * tc)
+            dz = jnp.concatenate([(dct * g) * (i * (1 - i)), (dct * cp) * (f * (1 - f)),
+                                  (dct * i) * (1 - g * g), (dh * tc) * (o * (1 - o))], axis=-1)
+            return (dz @ rk_t, dct * f), dz
+
+        (dh0, dc0), dz = jax.lax.scan(step, (dh, dc), (*outer, *gates, cs, c_prev),
+                                      reverse=True)
+        flat = dz.reshape(steps * batch, 4 * n)
+        h_prev = jnp.concatenate([h0[None], hs[:-1]], axis=0).reshape(steps * batch, n)
+        x_t = jnp.swapaxes(x, 0, 1).reshape(steps * batch, -1)
+        out = [dh0, dc0, x_t.T @ flat, h_prev.T @ flat]
+        if has_bias:
+            out.append(flat.sum(axis=0))
+        if need_dx:
+            out.insert(0, jnp.swapaxes((flat @ kernel.T).reshape(steps, batch, -1), 0, 1))
+        return tuple(a.astype(x.dtype) for a in out)
+
+    # NOTE: jitted, so an eager call compiles once per shape (a bare lax.scan outside a trace
+    # compiles its new loop body on every call); inside lf.compile they are inlined.
+    return {"lstm_sequence": jax.jit(lstm_sequence, static_argnames=("return_sequences",)),
+            "lstm_sequence_grad": jax.jit(lstm_sequence_grad, static_argnames=(
+                "return_sequences", "need_dx", "has_bias"))}
+
+
+def numpy_kernels() -> dict:
+    def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, return_sequences=True):
+        batch, steps, _ = x.shape
+        n = recurrent_kernel.shape[0]
+        dtype = x.dtype
+        # NOTE: time-major, so each step's slice of every array is contiguous.
+        projected = np.matmul(np.swapaxes(x, 0, 1).reshape(steps * batch, -1), kernel)
+        if bias is not None:
+            np.add(projected, bias, out=projected)
+        projected = projected.reshape(steps, batch, 4 * n)
+        hs = np.empty((steps, batch, n), dtype)
+        cs = np.empty((steps, batch, n), dtype)
+        acts = np.empty((steps, batch, 4 * n), dtype)
+        z = np.empty((batch, 4 * n), dtype)
+        h, c = h0, c0
+        for t in range(steps):
+            np.matmul(h, recurrent_kernel, out=z)
+            np.add(z, projected[t], out=z)
+            np_gates_into(z, c, acts[t], cs[t], hs[t])
+            h, c = hs[t], cs[t]
+        y = np.ascontiguousarray(np.swapaxes(hs, 0, 1)) if return_sequences else hs[-1].copy()
+        return y, hs[-1].copy(), cs[-1].copy(), hs, cs, acts
+
+    def lstm_sequence_grad(x, h0, c0, kernel, recurrent_kernel, hs, cs, acts, dy, dh, dc,
+                           return_sequences, need_dx, has_bias):
+        steps, batch, n = hs.shape
+        dtype = x.dtype
+        dh, dc = np.array(dh, dtype), np.array(dc, dtype)
+        if not return_sequences:
+            np.add(dh, dy, out=dh)
+        dhs = np.swapaxes(dy, 0, 1) if return_sequences else None
+        rk_t = np.ascontiguousarray(recurrent_kernel.T)
+        dz = np.empty_like(acts)
+        tc, up = np.empty((batch, n), dtype), np.empty((batch, 4 * n), dtype)
+        for t in range(steps - 1, -1, -1):
+            if dhs is not None:
+                np.add(dh, dhs[t], out=dh)
+            np_gates_grad_into(acts[t], cs[t - 1] if t else c0, cs[t], dh, dc, dz[t], dc, tc,
+                               up)
+            np.matmul(dz[t], rk_t, out=dh)
+        flat = dz.reshape(steps * batch, 4 * n)
+        x_t = np.swapaxes(x, 0, 1).reshape(steps * batch, -1)
+        d_rk = np.matmul(h0.T, dz[0])
+        if steps > 1:
+            d_rk += np.matmul(hs[:-1].reshape(-1, n).T, flat[batch:])
+        out = [dh, dc, np.matmul(x_t.T, flat), d_rk]
+        if has_bias:
+            out.append(flat.sum(axis=0))
+        if need_dx:
+            dx = np.matmul(flat, kernel.T).reshape(steps, batch, -1)
+            out.insert(0, np.ascontiguousarray(np.swapaxes(dx, 0, 1)))
+        return tuple(out)
+
+    return {"lstm_sequence": lstm_sequence, "lstm_sequence_grad": lstm_sequence_grad}
