@@ -1,6 +1,7 @@
-"""LSTM layers run their sequence as one lstm_sequence op where the cell allows it: same outputs,
-states and gradients as the step-by-step loop (itself checked against Keras in
-test_recurrent.py, whose default LSTM cases now take this path), eager and compiled."""
+"""LSTM and GRU layers run their sequence as one lstm_sequence / gru_sequence op where the cell
+allows it: same outputs, states and gradients as the step-by-step loop (itself checked against
+Keras in test_recurrent.py, whose default LSTM and GRU cases now take this path), eager and
+compiled."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 import layerflow as lf
 from layerflow.layers import recurrent_fused
-from layerflow.layers.recurrent_layers import LSTM, LSTMCell
+from layerflow.layers.recurrent_layers import GRU, LSTM, GRUCell, LSTMCell
 
 CASES = {
     "last": {},
@@ -46,25 +47,28 @@ def _assert_close(got, want):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=2e-6)
 
 
+@pytest.mark.parametrize("kind", [LSTM, GRU])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_fused_equals_the_step_loop(backend, rng, case, monkeypatch):
-    layer = LSTM(4, **CASES[case])
+def test_fused_equals_the_step_loop(backend, rng, case, kind, monkeypatch):
+    layer = kind(4, **CASES[case])
     x = lf.tensor(rng.normal(size=(3, 6, 5)).astype(np.float32))
     layer(x)
     _assert_close(*_fused_and_looped(layer, lambda: _outputs_and_grads(layer, x), monkeypatch))
 
 
-def test_fused_with_initial_state(backend, rng, monkeypatch):
-    layer = LSTM(3, return_sequences=True, return_state=True)
+@pytest.mark.parametrize("kind,states", [(LSTM, 2), (GRU, 1)])
+def test_fused_with_initial_state(backend, rng, kind, states, monkeypatch):
+    layer = kind(3, return_sequences=True, return_state=True)
     x = lf.tensor(rng.normal(size=(2, 4, 3)).astype(np.float32))
-    state = [lf.tensor(rng.normal(size=(2, 3)).astype(np.float32)) for _ in range(2)]
+    state = [lf.tensor(rng.normal(size=(2, 3)).astype(np.float32)) for _ in range(states)]
     layer(x)
     _assert_close(*_fused_and_looped(layer, lambda: _outputs_and_grads(layer, x, state),
                                      monkeypatch))
 
 
-def test_fused_in_a_compiled_step(jax_backend, rng, monkeypatch):
-    layer = LSTM(4, return_sequences=True, return_state=True)
+@pytest.mark.parametrize("kind", [LSTM, GRU])
+def test_fused_in_a_compiled_step(jax_backend, rng, kind, monkeypatch):
+    layer = kind(4, return_sequences=True, return_state=True)
     x = lf.tensor(rng.normal(size=(3, 6, 5)).astype(np.float32))
     layer(x)
     eager = _outputs_and_grads(layer, x)
@@ -77,9 +81,10 @@ def test_fused_in_a_compiled_step(jax_backend, rng, monkeypatch):
     _assert_close(looped, eager)
 
 
-def test_stateful_fused_layer_keeps_its_states(backend, rng, monkeypatch):
+@pytest.mark.parametrize("kind", [LSTM, GRU])
+def test_stateful_fused_layer_keeps_its_states(backend, rng, kind, monkeypatch):
     x = lf.tensor(rng.normal(size=(2, 3, 4)).astype(np.float32))
-    layer = LSTM(3, stateful=True, return_sequences=True)
+    layer = kind(3, stateful=True, return_sequences=True)
     layer(x)
 
     def run():
@@ -92,11 +97,12 @@ def test_stateful_fused_layer_keeps_its_states(backend, rng, monkeypatch):
     assert not np.allclose(fused[0].numpy(), fused[1].numpy())  # NOTE: the state carried on
 
 
-def test_fit_trains_the_same_as_the_step_loop(backend, rng, monkeypatch):
+@pytest.mark.parametrize("kind", [LSTM, GRU])
+def test_fit_trains_the_same_as_the_step_loop(backend, rng, kind, monkeypatch):
     x = rng.normal(size=(16, 5, 3)).astype(np.float32)
     y = rng.normal(size=(16, 2)).astype(np.float32)
 
-    model = lf.sequential([lf.input(shape=[5, 3]), LSTM(4), lf.layers.Dense(2)])
+    model = lf.sequential([lf.input(shape=[5, 3]), kind(4), lf.layers.Dense(2)])
     start = model.get_weights()
 
     def run():
@@ -108,17 +114,21 @@ def test_fit_trains_the_same_as_the_step_loop(backend, rng, monkeypatch):
     _assert_close(*_fused_and_looped(None, run, monkeypatch))
 
 
-@pytest.mark.parametrize("why", ["dropout", "mask", "activation", "subclass"])
+@pytest.mark.parametrize("why", ["dropout", "recurrent_dropout", "mask", "activation",
+                                 "subclass", "gru_reset_before", "stacked"])
 def test_the_step_loop_where_the_op_does_not_apply(backend, rng, why, monkeypatch):
     class MyCell(LSTMCell):
         pass
 
     layer = {"dropout": lambda: LSTM(3, dropout=0.5, seed=1),
-             "mask": lambda: LSTM(3),
+             "recurrent_dropout": lambda: GRU(3, recurrent_dropout=0.5, seed=1),
+             "mask": lambda: GRU(3),
              "activation": lambda: LSTM(3, recurrent_activation="hard_sigmoid"),
-             "subclass": lambda: lf.layers.RNN(MyCell(3))}[why]()
+             "subclass": lambda: lf.layers.RNN(MyCell(3)),
+             "gru_reset_before": lambda: GRU(3, reset_after=False),
+             "stacked": lambda: lf.layers.RNN([GRUCell(3), LSTMCell(3)])}[why]()
     x = lf.tensor(rng.normal(size=(2, 4, 3)).astype(np.float32))
-    kwargs = {"training": True} if why == "dropout" else {}
+    kwargs = {"training": True} if "dropout" in why else {}
     if why == "mask":
         kwargs["mask"] = lf.tensor(np.array([[1, 1, 0, 0], [1, 1, 1, 1]], bool))
     calls = []
@@ -128,4 +138,4 @@ def test_the_step_loop_where_the_op_does_not_apply(backend, rng, why, monkeypatc
     assert not calls
     # NOTE: the same layer without training (dropout off) or mask takes the op
     layer(x)
-    assert calls == ([1] if why in ("dropout", "mask") else [])
+    assert calls == ([1] if why in ("dropout", "recurrent_dropout", "mask") else [])

@@ -15,11 +15,12 @@ pytest.importorskip("jax")
 
 MASK = np.array([[1, 1, 1, 0, 0, 1], [1, 1, 1, 1, 1, 1], [0, 1, 1, 0, 1, 1]], bool)
 
-# NOTE: an LSTM with the default activations and no mask runs as one lstm_sequence op instead
-# (test_recurrent_fused.py), so the LSTMs here take another activation.
+# NOTE: an LSTM or GRU (reset_after=True) with the default activations and no mask runs as one
+# lstm_sequence / gru_sequence op instead (test_recurrent_fused.py), so those here take another
+# activation.
 LAYERS = {
     "lstm": lambda: LSTM(5, recurrent_activation="hard_sigmoid"),
-    "gru_sequences": lambda: GRU(5, return_sequences=True),
+    "gru_sequences": lambda: GRU(5, return_sequences=True, activation="relu"),
     "simple_backwards_state": lambda: SimpleRNN(5, go_backwards=True, return_state=True),
     "gru_v1_all": lambda: GRU(5, reset_after=False, return_sequences=True, return_state=True,
                               go_backwards=True),

@@ -9,7 +9,12 @@ import pytest
 
 import layerflow as lf
 from layerflow.errors import DTypeError, ShapeError
-from layerflow.ops.recurrent_sequence import lstm_sequence, reference_lstm_sequence
+from layerflow.ops.recurrent_sequence import (
+    gru_sequence,
+    lstm_sequence,
+    reference_gru_sequence,
+    reference_lstm_sequence,
+)
 from tests._support.opcheck import check_forward, check_grad, check_second_order
 
 
@@ -136,3 +141,91 @@ def test_errors(rng):
         lstm_sequence(lf.cast(x, "float64"), h, c, k, rk, b)
     with pytest.raises(DTypeError, match="one floating-point dtype"):
         lstm_sequence(*(lf.cast(t, "int32") for t in (x, h, c, k, rk, b)))
+
+
+# -- gru_sequence ----------------------------------------------------------------------------
+def _np_gru(x, h, kernel, recurrent_kernel, bias=None, return_sequences=True):
+    x, h = x.astype(np.float64), h.astype(np.float64)
+    ys = []
+    for t in range(x.shape[1]):
+        p, q = x[:, t] @ kernel, h @ recurrent_kernel
+        if bias is not None:
+            p, q = p + bias[0], q + bias[1]
+        (p_z, p_r, p_h), (q_z, q_r, q_h) = np.split(p, 3, -1), np.split(q, 3, -1)
+        z, r = _sigmoid(p_z + q_z), _sigmoid(p_r + q_r)
+        h = z * h + (1 - z) * np.tanh(p_h + r * q_h)
+        ys.append(h)
+    return [np.stack(ys, 1) if return_sequences else h, h]
+
+
+def _gru_inputs(rng, batch=3, steps=4, features=5, units=2, bias=True, scale=1.0):
+    shapes = [(batch, steps, features), (batch, units), (features, 3 * units),
+              (units, 3 * units)] + ([(2, 3 * units)] if bias else [])
+    return [(rng.normal(size=s) * scale).astype(np.float32) for s in shapes]
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+@pytest.mark.parametrize("bias", [True, False])
+def test_gru_forward(backend, rng, return_sequences, bias):
+    check_forward(lambda *a: gru_sequence(*a[:4], a[4] if bias else None,
+                                          return_sequences=return_sequences),
+                  lambda *a: _np_gru(*a[:4], a[4] if bias else None, return_sequences),
+                  _gru_inputs(rng, bias=bias), dtype="float32")
+
+
+def test_gru_forward_saturates_without_nan(backend, rng):
+    check_forward(gru_sequence, _np_gru, _gru_inputs(rng, scale=60.0), dtype="float32")
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_gru_grad(backend, rng, return_sequences):
+    check_grad(lambda *a: gru_sequence(*a, return_sequences=return_sequences),
+               _gru_inputs(rng, batch=2, steps=3, features=3))
+    check_grad(lambda *a: gru_sequence(*a, return_sequences=return_sequences)[1],
+               _gru_inputs(rng, batch=2, steps=2, features=2, bias=False))
+
+
+def test_gru_fused_gradient_equals_the_reference(backend, rng):
+    tensors = [lf.tensor(a) for a in _gru_inputs(rng, batch=4, steps=6, features=3, units=3)]
+    for return_sequences in (True, False):
+        for sources in (tensors, tensors[2:]):
+            got, want = (_gru_loss_grads(fn, tensors, sources, return_sequences)
+                         for fn in (gru_sequence, reference_gru_sequence))
+            for a, b in zip(got, want):
+                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def _gru_loss_grads(fn, tensors, sources, return_sequences):
+    with lf.GradientTape() as tape:
+        tape.watch(sources)
+        y, h = fn(*tensors, return_sequences=return_sequences)
+        loss = lf.add(lf.sum(lf.square(y)), lf.sum(lf.mul(h, -0.4)))
+    return tape.gradient(loss, sources)
+
+
+def test_gru_runs_the_fused_gradient_kernel(backend, rng):
+    tensors = [lf.tensor(a) for a in _gru_inputs(rng)]
+    with lf.GradientTape() as tape:
+        tape.watch(tensors)
+        info = lf.profile(lambda: gru_sequence(*tensors))
+        loss = lf.sum(info.result[0])
+    assert info.kernels == ["gru_sequence"], info.kernels
+    grads = lf.profile(lambda: tape.gradient(loss, tensors))
+    assert "gru_sequence_grad" in grads.kernels and "sigmoid" not in grads.kernels
+
+
+def test_gru_second_order(backend, rng):
+    def grads_of(*args):
+        return lf.grads(lambda *a: lf.sum(lf.square(gru_sequence(*a)[0])))(list(args))
+
+    check_grad(grads_of, _gru_inputs(rng, batch=1, steps=2, features=2, units=1))
+
+
+def test_gru_errors(rng):
+    x, h, k, rk, b = (lf.tensor(a) for a in _gru_inputs(rng))
+    with pytest.raises(ShapeError, match=r"gru_sequence: .*bias \(2, 3 \* units\).*bias \(6,\)"):
+        gru_sequence(x, h, k, rk, b[0])
+    with pytest.raises(ShapeError, match=r"recurrent_kernel \(units, 3 \* units\)"):
+        gru_sequence(x, h, k[:, :4], rk[:, :4], b)
+    with pytest.raises(DTypeError, match="gru_sequence"):
+        gru_sequence(x, lf.cast(h, "float64"), k, rk, b)

@@ -96,7 +96,7 @@ def jax_kernels() -> dict:
     # compiles its new loop body on every call); inside lf.compile they are inlined.
     return {"lstm_sequence": jax.jit(lstm_sequence, static_argnames=("return_sequences",)),
             "lstm_sequence_grad": jax.jit(lstm_sequence_grad, static_argnames=(
-                "return_sequences", "need_dx", "has_bias"))}
+                "return_sequences", "need_dx", "has_bias")), **gru_jax_kernels()}
 
 
 def numpy_kernels() -> dict:
@@ -152,4 +152,172 @@ def numpy_kernels() -> dict:
             out.insert(0, np.ascontiguousarray(np.swapaxes(dx, 0, 1)))
         return tuple(out)
 
-    return {"lstm_sequence": lstm_sequence, "lstm_sequence_grad": lstm_sequence_grad}
+    return {"lstm_sequence": lstm_sequence, "lstm_sequence_grad": lstm_sequence_grad,
+            **gru_numpy_kernels()}
+
+
+# -- GRU (reset_after=True, Keras 3's default) ---------------------------------------------
+# gru_sequence(x, h0, kernel, recurrent_kernel[, bias (2, 3n)], return_sequences) ->
+# (y, h_T, hs, acts): each step, with gates z, r, h in that order along the kernels' last axis,
+# ``p = x_t @ kernel + bias[0]``, ``q = h @ recurrent_kernel + bias[1]``,
+# ``z = sigmoid(p_z + q_z)``, ``r = sigmoid(p_r + q_r)``, ``a = tanh(p_h + r * q_h)``,
+# ``h = z * h + (1 - z) * a``; ``acts`` keeps ``[z, r, a, q_h]`` per step.
+# gru_sequence_grad(x, h0, kernel, recurrent_kernel, hs, acts, dy, dh_T, return_sequences,
+# need_dx, has_bias) -> (dx, dh0, dW, dU[, db (2, 3n)]), without dx when need_dx is false.
+
+
+def gru_jax_kernels() -> dict:
+    import jax
+    import jax.numpy as jnp
+
+    def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, return_sequences=True):
+        n = recurrent_kernel.shape[0]
+
+        def step(h, x_t):
+            p, q = x_t @ kernel, h @ recurrent_kernel
+            if bias is not None:
+                p, q = p + bias[0], q + bias[1]
+            z = jax.nn.sigmoid(p[:, :n] + q[:, :n])
+            r = jax.nn.sigmoid(p[:, n:2 * n] + q[:, n:2 * n])
+            a = jnp.tanh(p[:, 2 * n:] + r * q[:, 2 * n:])
+            h = z * h + (1 - z) * a
+            return h, (h, jnp.concatenate([z, r, a, q[:, 2 * n:]], axis=-1))
+
+        h, (hs, acts) = jax.lax.scan(step, h0, jnp.swapaxes(x, 0, 1))
+        return (jnp.swapaxes(hs, 0, 1) if return_sequences else h), h, hs, acts
+
+    def gru_sequence_grad(x, h0, kernel, recurrent_kernel, hs, acts, dy, dh,
+                          return_sequences, need_dx, has_bias):
+        steps, batch, n = hs.shape
+        gates = [acts[..., k * n:(k + 1) * n] for k in range(4)]  # NOTE: as lstm_sequence_grad
+        h_prev = jnp.concatenate([h0[None], hs[:-1]], axis=0)
+        if return_sequences:
+            outer = [jnp.swapaxes(dy, 0, 1)]
+        else:
+            outer, dh = [], dh + dy
+        rk_t = recurrent_kernel.T
+
+        def step(dh, xs):
+            if return_sequences:
+                dh = dh + xs[0]
+            z, r, a, q_h, hp = xs[-5:]
+            da = (dh * (1 - z)) * (1 - a * a)
+            dz = (dh * (hp - a)) * (z * (1 - z))
+            dr = (da * q_h) * (r * (1 - r))
+            dq = jnp.concatenate([dz, dr, da * r], axis=-1)
+            return dh * z + dq @ rk_t, (jnp.concatenate([dz, dr, da], axis=-1), dq)
+
+        dh0, (dp, dq) = jax.lax.scan(step, dh, (*outer, *gates, h_prev), reverse=True)
+        dp, dq = dp.reshape(steps * batch, 3 * n), dq.reshape(steps * batch, 3 * n)
+        x_t = jnp.swapaxes(x, 0, 1).reshape(steps * batch, -1)
+        out = [dh0, x_t.T @ dp, h_prev.reshape(steps * batch, n).T @ dq]
+        if has_bias:
+            out.append(jnp.stack([dp.sum(axis=0), dq.sum(axis=0)]))
+        if need_dx:
+            out.insert(0, jnp.swapaxes((dp @ kernel.T).reshape(steps, batch, -1), 0, 1))
+        return tuple(a.astype(x.dtype) for a in out)
+
+    return {"gru_sequence": jax.jit(gru_sequence, static_argnames=("return_sequences",)),
+            "gru_sequence_grad": jax.jit(gru_sequence_grad, static_argnames=(
+                "return_sequences", "need_dx", "has_bias"))}
+
+
+def _np_sigmoid_into(v) -> None:
+    # NOTE: as np_gates_into: 1 / (1 + exp(-x)), exactly 0 where exp overflows
+    np.negative(v, out=v)
+    with np.errstate(over="ignore"):
+        np.exp(v, out=v)
+    np.add(v, 1, out=v)
+    np.reciprocal(v, out=v)
+
+
+def gru_numpy_kernels() -> dict:
+    def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, return_sequences=True):
+        batch, steps, _ = x.shape
+        n = recurrent_kernel.shape[0]
+        dtype = x.dtype
+        p_all = np.matmul(np.swapaxes(x, 0, 1).reshape(steps * batch, -1), kernel)
+        if bias is not None:
+            np.add(p_all, bias[0], out=p_all)
+        p_all = p_all.reshape(steps, batch, 3 * n)
+        hs = np.empty((steps, batch, n), dtype)
+        acts = np.empty((steps, batch, 4 * n), dtype)
+        q = np.empty((batch, 3 * n), dtype)
+        keep = np.empty((batch, n), dtype)
+        h = h0
+        for t in range(steps):
+            np.matmul(h, recurrent_kernel, out=q)
+            if bias is not None:
+                np.add(q, bias[1], out=q)
+            act, p = acts[t], p_all[t]
+            zr, a, q_h = act[:, :2 * n], act[:, 2 * n:3 * n], act[:, 3 * n:]
+            np.add(p[:, :2 * n], q[:, :2 * n], out=zr)
+            _np_sigmoid_into(zr)
+            z, r = zr[:, :n], zr[:, n:]
+            np.copyto(q_h, q[:, 2 * n:])
+            np.multiply(r, q_h, out=a)
+            np.add(a, p[:, 2 * n:], out=a)
+            np.tanh(a, out=a)
+            h_new = hs[t]
+            np.multiply(z, h, out=h_new)
+            np.subtract(1, z, out=keep)
+            np.multiply(keep, a, out=keep)
+            np.add(h_new, keep, out=h_new)
+            h = h_new
+        y = np.ascontiguousarray(np.swapaxes(hs, 0, 1)) if return_sequences else hs[-1].copy()
+        return y, hs[-1].copy(), hs, acts
+
+    def gru_sequence_grad(x, h0, kernel, recurrent_kernel, hs, acts, dy, dh,
+                          return_sequences, need_dx, has_bias):
+        steps, batch, n = hs.shape
+        dtype = x.dtype
+        dh = np.array(dh, dtype)
+        if not return_sequences:
+            np.add(dh, dy, out=dh)
+        dhs = np.swapaxes(dy, 0, 1) if return_sequences else None
+        rk_t = np.ascontiguousarray(recurrent_kernel.T)
+        dp_all = np.empty((steps, batch, 3 * n), dtype)
+        dq_all = np.empty((steps, batch, 3 * n), dtype)
+        one_minus, direct = np.empty((batch, n), dtype), np.empty((batch, n), dtype)
+        for t in range(steps - 1, -1, -1):
+            if dhs is not None:
+                np.add(dh, dhs[t], out=dh)
+            act, dp, dq = acts[t], dp_all[t], dq_all[t]
+            z, r, a, q_h = (act[:, k * n:(k + 1) * n] for k in range(4))
+            dz, dr, da = (dp[:, k * n:(k + 1) * n] for k in range(3))
+            h_prev = hs[t - 1] if t else h0
+            np.subtract(1, z, out=one_minus)
+            # da = dh * (1 - z) * (1 - a^2): the candidate's pre-activation
+            np.multiply(a, a, out=da)
+            np.subtract(1, da, out=da)
+            np.multiply(da, one_minus, out=da)
+            np.multiply(da, dh, out=da)
+            # dz = dh * (h_prev - a) * z * (1 - z)
+            np.subtract(h_prev, a, out=dz)
+            np.multiply(dz, dh, out=dz)
+            np.multiply(dz, z, out=dz)
+            np.multiply(dz, one_minus, out=dz)
+            # dr = da * q_h * r * (1 - r)
+            np.subtract(1, r, out=one_minus)
+            np.multiply(da, q_h, out=dr)
+            np.multiply(dr, r, out=dr)
+            np.multiply(dr, one_minus, out=dr)
+            dq[:, :2 * n] = dp[:, :2 * n]
+            np.multiply(da, r, out=dq[:, 2 * n:])
+            np.multiply(dh, z, out=direct)
+            np.matmul(dq, rk_t, out=dh)
+            np.add(dh, direct, out=dh)
+        dp, dq = dp_all.reshape(steps * batch, 3 * n), dq_all.reshape(steps * batch, 3 * n)
+        x_t = np.swapaxes(x, 0, 1).reshape(steps * batch, -1)
+        d_rk = np.matmul(h0.T, dq_all[0])
+        if steps > 1:
+            d_rk += np.matmul(hs[:-1].reshape(-1, n).T, dq[batch:])
+        out = [dh, np.matmul(x_t.T, dp), d_rk]
+        if has_bias:
+            out.append(np.stack([dp.sum(axis=0), dq.sum(axis=0)]))
+        if need_dx:
+            dx = np.matmul(dp, kernel.T).reshape(steps, batch, -1)
+            out.insert(0, np.ascontiguousarray(np.swapaxes(dx, 0, 1)))
+        return tuple(out)
+
+    return {"gru_sequence": gru_sequence, "gru_sequence_grad": gru_sequence_grad}
