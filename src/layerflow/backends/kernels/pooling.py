@@ -140,7 +140,63 @@ def numpy_kernels() -> dict:
         counts = _counts(np, x.shape, window, strides, dilations, pads, zero_pad, x.dtype)
         return (total / counts).astype(x.dtype)
 
-    return {"max_pool_nd": max_pool_nd, "avg_pool_nd": avg_pool_nd}
+    generic_max_pool_grad = kernels(np)["max_pool_grad"]
+
+    def max_pool_grad(x, dy, window, strides, dilations, pads, zero_pad):
+        if tuple(strides) != tuple(window) or any(d != 1 for d in dilations):
+            return generic_max_pool_grad(x, dy, window, strides, dilations, pads, zero_pad)
+        return _np_tiled_max_pool_grad(x, dy, window, pads, 0 if zero_pad else _lowest(x.dtype))
+
+    return {"max_pool_nd": max_pool_nd, "avg_pool_nd": avg_pool_nd,
+            "max_pool_grad": max_pool_grad}
+
+
+def _np_tiled_max_pool_grad(x, dy, window, pads, fill):
+    """``max_pool_grad`` when the windows tile the input (strides == window, no dilation).
+
+    The windows are then a reshape of the (padded, cropped) input, ``(N, o1, k1, o2, k2, ...,
+    C)``, so each tap is a strided view: the maxima are a running ``np.maximum`` over the taps,
+    each tap's share of ``dy`` is where it equals the maximum and no earlier tap did (the first
+    maximum, as argmax), written straight into that tap's view of ``dx``. No stacked copy of the
+    taps and no argmax over a strided axis (on W2's first pooling layer: 36 -> 9 ms).
+    """
+    n = len(window)
+    xpad = pad_spatial(np, x, pads, fill)
+    outs = dy.shape[1:n + 1]
+    region = (slice(None),) + tuple(slice(0, o * k) for o, k in zip(outs, window))
+    tiled_shape = (x.shape[0],) + sum(((o, k) for o, k in zip(outs, window)), ()) + (
+        x.shape[-1],)
+    tiled = xpad[region].reshape(tiled_shape)
+    taps = [tiled[(slice(None),) + sum(((slice(None), t) for t in tap), ())]
+            for tap in np.ndindex(*window)]
+    # NOTE: np.maximum propagates NaN, and a NaN tap equals a NaN maximum below, so the first
+    # NaN of a window takes its gradient, as argmax picks it.
+    best = np.array(taps[0]) if len(taps) == 1 else np.maximum(taps[0], taps[1])
+    for view in taps[2:]:
+        np.maximum(best, view, out=best)
+    nan_best = np.isnan(best) if np.issubdtype(best.dtype, np.floating) else None
+    if nan_best is not None and not nan_best.any():
+        nan_best = None
+    dx_tiled = np.empty(tiled_shape, dy.dtype)
+    taken = None
+    views = [dx_tiled[(slice(None),) + sum(((slice(None), t) for t in tap), ())]
+             for tap in np.ndindex(*window)]
+    for view, out in zip(taps, views):
+        share = view == best
+        if nan_best is not None:
+            share |= np.isnan(view) & nan_best
+        if taken is None:
+            taken = share.copy()
+        else:
+            np.greater(share, taken, out=share)  # NOTE: share and not taken, for bools
+            taken |= share
+        np.multiply(dy, share, out=out)
+    if dx_tiled.size == xpad.size:  # NOTE: the windows cover the padded input
+        dxp = dx_tiled.reshape(xpad.shape)
+    else:
+        dxp = np.zeros(xpad.shape, dy.dtype)
+        dxp[region] = dx_tiled.reshape(dxp[region].shape)
+    return crop(np, dxp, pads, x.shape[1:n + 1])
 
 
 def jax_kernels() -> dict:
