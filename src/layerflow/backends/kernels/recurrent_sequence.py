@@ -1,4 +1,5 @@
-"""A whole LSTM sequence in one kernel forward and one backward (``lstm_sequence``).
+"""A whole LSTM or GRU sequence in one kernel forward and one backward (``lstm_sequence``,
+``gru_sequence``; the GRU's contract is at its section below).
 
 ``lstm_sequence(x, h0, c0, kernel, recurrent_kernel[, bias], return_sequences)`` runs an LSTM
 with the default activations over ``x`` (``(batch, time, features)``) from the states
