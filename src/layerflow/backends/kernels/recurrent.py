@@ -49,18 +49,26 @@ def jax_kernels() -> dict:
     return {"lstm_gates": lstm_gates, "lstm_gates_grad": lstm_gates_grad}
 
 
+def np_sigmoid_into(v, out) -> None:
+    """``out = sigmoid(v)`` as ``1 / (1 + exp(-v))`` (``out`` may be ``v``).
+
+    For v < -88 (float32) exp overflows to inf and the result is exactly 0, never NaN;
+    elsewhere it is within float32 rounding of the sigmoid kernel's exp(-logaddexp(0, -v)),
+    without its log.
+    """
+    np.negative(v, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    np.add(out, 1, out=out)
+    np.reciprocal(out, out=out)
+
+
 def np_gates_into(z, c_prev, act, c, h) -> None:
     """An LSTM step's gates from ``z`` into ``act`` ``[i, f, g, o]``, ``c`` and ``h``."""
     n = z.shape[-1] // 4
-    # NOTE: 1 / (1 + exp(-x)) over all four blocks at once (contiguous: strided blocks
-    # cost twice as much per element), then tanh overwrites g. For x < -88 (float32) exp
-    # overflows to inf and the result is exactly 0, never NaN; elsewhere it is within
-    # float32 rounding of the sigmoid kernel's exp(-logaddexp(0, -x)), without its log.
-    np.negative(z, out=act)
-    with np.errstate(over="ignore"):
-        np.exp(act, out=act)
-    np.add(act, 1, out=act)
-    np.reciprocal(act, out=act)
+    # NOTE: the sigmoid over all four blocks at once (contiguous: strided blocks cost twice as
+    # much per element), then tanh overwrites g.
+    np_sigmoid_into(z, act)
     i, f, g, o = _blocks(act, n, 4)
     np.tanh(z[..., 2 * n:3 * n], out=g)
     np.multiply(f, c_prev, out=c)

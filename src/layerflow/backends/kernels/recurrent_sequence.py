@@ -31,7 +31,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from layerflow.backends.kernels.recurrent import np_gates_grad_into, np_gates_into
+from layerflow.backends.kernels.recurrent import (
+    np_gates_grad_into,
+    np_gates_into,
+    np_sigmoid_into,
+)
+
+
+def _jax_loop_inputs(acts, n: int, dy, dh, return_sequences: bool):
+    """What a backward loop scans besides its states: ``(gates, outer, dh)``.
+
+    ``gates`` are ``acts``'s four ``(time, batch, n)`` blocks, split once outside the loop: XLA
+    CPU ran the loop's fusions over column blocks of a sliced ``(batch, 4n)`` step 5x slower.
+    ``outer`` is ``[dy]`` time-major when ``y`` holds every step, else empty, and then ``y``'s
+    gradient joins ``dh``: ``y`` is ``h_T`` itself.
+    """
+    import jax.numpy as jnp
+
+    gates = [acts[..., k * n:(k + 1) * n] for k in range(4)]
+    if return_sequences:
+        return gates, [jnp.swapaxes(dy, 0, 1)], dh
+    return gates, [], dh + dy
 
 
 def jax_kernels() -> dict:
@@ -59,15 +79,8 @@ def jax_kernels() -> dict:
     def lstm_sequence_grad(x, h0, c0, kernel, recurrent_kernel, hs, cs, acts, dy, dh, dc,
                            return_sequences, need_dx, has_bias):
         steps, batch, n = hs.shape
-        # NOTE: the gates as four (time, batch, n) arrays, split once outside the loop: XLA CPU
-        # ran the loop's fusions over column blocks of a sliced (batch, 4n) step 5x slower.
-        gates = [acts[..., k * n:(k + 1) * n] for k in range(4)]
+        gates, outer, dh = _jax_loop_inputs(acts, n, dy, dh, return_sequences)
         c_prev = jnp.concatenate([c0[None], cs[:-1]], axis=0)
-        # NOTE: y is h_T itself without return_sequences, else one h per step.
-        if return_sequences:
-            outer = [jnp.swapaxes(dy, 0, 1)]
-        else:
-            outer, dh = [], dh + dy
         rk_t = recurrent_kernel.T
 
         def step(carry, xs):
@@ -190,12 +203,8 @@ def gru_jax_kernels() -> dict:
     def gru_sequence_grad(x, h0, kernel, recurrent_kernel, hs, acts, dy, dh,
                           return_sequences, need_dx, has_bias):
         steps, batch, n = hs.shape
-        gates = [acts[..., k * n:(k + 1) * n] for k in range(4)]  # NOTE: as lstm_sequence_grad
+        gates, outer, dh = _jax_loop_inputs(acts, n, dy, dh, return_sequences)
         h_prev = jnp.concatenate([h0[None], hs[:-1]], axis=0)
-        if return_sequences:
-            outer = [jnp.swapaxes(dy, 0, 1)]
-        else:
-            outer, dh = [], dh + dy
         rk_t = recurrent_kernel.T
 
         def step(dh, xs):
@@ -223,15 +232,6 @@ def gru_jax_kernels() -> dict:
                 "return_sequences", "need_dx", "has_bias"))}
 
 
-def _np_sigmoid_into(v) -> None:
-    # NOTE: as np_gates_into: 1 / (1 + exp(-x)), exactly 0 where exp overflows
-    np.negative(v, out=v)
-    with np.errstate(over="ignore"):
-        np.exp(v, out=v)
-    np.add(v, 1, out=v)
-    np.reciprocal(v, out=v)
-
-
 def gru_numpy_kernels() -> dict:
     def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, return_sequences=True):
         batch, steps, _ = x.shape
@@ -253,7 +253,7 @@ def gru_numpy_kernels() -> dict:
             act, p = acts[t], p_all[t]
             zr, a, q_h = act[:, :2 * n], act[:, 2 * n:3 * n], act[:, 3 * n:]
             np.add(p[:, :2 * n], q[:, :2 * n], out=zr)
-            _np_sigmoid_into(zr)
+            np_sigmoid_into(zr, zr)
             z, r = zr[:, :n], zr[:, n:]
             np.copyto(q_h, q[:, 2 * n:])
             np.multiply(r, q_h, out=a)
