@@ -167,8 +167,10 @@ def _np_tiled_max_pool_grad(x, dy, window, pads, fill):
     tiled_shape = (x.shape[0],) + sum(((o, k) for o, k in zip(outs, window)), ()) + (
         x.shape[-1],)
     tiled = xpad[region].reshape(tiled_shape)
-    taps = [tiled[(slice(None),) + sum(((slice(None), t) for t in tap), ())]
-            for tap in np.ndindex(*window)]
+    # NOTE: one index per tap: every output axis whole, that tap's offset in each window axis
+    indexes = [(slice(None),) + sum(((slice(None), t) for t in tap), ())
+               for tap in np.ndindex(*window)]
+    taps = [tiled[index] for index in indexes]
     # NOTE: np.maximum propagates NaN, and a NaN tap equals a NaN maximum below, so the first
     # NaN of a window takes its gradient, as argmax picks it.
     best = np.array(taps[0]) if len(taps) == 1 else np.maximum(taps[0], taps[1])
@@ -179,9 +181,7 @@ def _np_tiled_max_pool_grad(x, dy, window, pads, fill):
         nan_best = None
     dx_tiled = np.empty(tiled_shape, dy.dtype)
     taken = None
-    views = [dx_tiled[(slice(None),) + sum(((slice(None), t) for t in tap), ())]
-             for tap in np.ndindex(*window)]
-    for view, out in zip(taps, views):
+    for view, index in zip(taps, indexes):
         share = view == best
         if nan_best is not None:
             share |= np.isnan(view) & nan_best
@@ -190,7 +190,7 @@ def _np_tiled_max_pool_grad(x, dy, window, pads, fill):
         else:
             np.greater(share, taken, out=share)  # NOTE: share and not taken, for bools
             taken |= share
-        np.multiply(dy, share, out=out)
+        np.multiply(dy, share, out=dx_tiled[index])
     if dx_tiled.size == xpad.size:  # NOTE: the windows cover the padded input
         dxp = dx_tiled.reshape(xpad.shape)
     else:

@@ -54,6 +54,44 @@ def _jax_loop_inputs(acts, n: int, dy, dh, return_sequences: bool):
     return gates, [], dh + dy
 
 
+def _grads(dx, states: tuple, d_kernel, d_recurrent, d_bias) -> tuple:
+    """A gradient kernel's outputs in order: ``dx`` (unless None), the initial states', the
+    kernels' and the bias's (unless None)."""
+    return tuple(g for g in (dx, *states, d_kernel, d_recurrent, d_bias) if g is not None)
+
+
+def _jax_weight_grads(x, h_prev, d_in, d_rec, kernel, need_dx: bool):
+    """``(dx or None, d_kernel, d_recurrent_kernel)`` after a backward loop, as large matmuls.
+
+    ``d_in`` and ``d_rec`` are the gradients of every step's ``x_t @ kernel`` and
+    ``h_prev @ recurrent_kernel`` as ``(time * batch, width)``; ``h_prev`` is
+    ``(time, batch, units)``.
+    """
+    import jax.numpy as jnp
+
+    batch, steps = x.shape[0], x.shape[1]
+    x_t = jnp.swapaxes(x, 0, 1).reshape(steps * batch, -1)
+    dx = jnp.swapaxes((d_in @ kernel.T).reshape(steps, batch, -1), 0, 1) if need_dx else None
+    return dx, x_t.T @ d_in, h_prev.reshape(steps * batch, -1).T @ d_rec
+
+
+def _np_weight_grads(x, h0, hs, d_in, d_rec, kernel, need_dx: bool):
+    """As :func:`_jax_weight_grads` with time-major ``(time, batch, width)`` ``d_in`` and
+    ``d_rec``; ``h_prev`` is ``h0`` then ``hs[:-1]``, taken in two matmuls, not concatenated."""
+    steps, batch = hs.shape[0], hs.shape[1]
+    d_in_flat = d_in.reshape(steps * batch, -1)
+    x_t = np.swapaxes(x, 0, 1).reshape(steps * batch, -1)
+    d_rk = np.matmul(h0.T, d_rec[0])
+    if steps > 1:
+        d_rk += np.matmul(hs[:-1].reshape((steps - 1) * batch, -1).T,
+                          d_rec[1:].reshape((steps - 1) * batch, -1))
+    dx = None
+    if need_dx:
+        dx = np.matmul(d_in_flat, kernel.T).reshape(steps, batch, -1)
+        dx = np.ascontiguousarray(np.swapaxes(dx, 0, 1))
+    return dx, np.matmul(x_t.T, d_in_flat), d_rk
+
+
 def jax_kernels() -> dict:
     import jax
     import jax.numpy as jnp
@@ -97,14 +135,10 @@ def jax_kernels() -> dict:
         (dh0, dc0), dz = jax.lax.scan(step, (dh, dc), (*outer, *gates, cs, c_prev),
                                       reverse=True)
         flat = dz.reshape(steps * batch, 4 * n)
-        h_prev = jnp.concatenate([h0[None], hs[:-1]], axis=0).reshape(steps * batch, n)
-        x_t = jnp.swapaxes(x, 0, 1).reshape(steps * batch, -1)
-        out = [dh0, dc0, x_t.T @ flat, h_prev.T @ flat]
-        if has_bias:
-            out.append(flat.sum(axis=0))
-        if need_dx:
-            out.insert(0, jnp.swapaxes((flat @ kernel.T).reshape(steps, batch, -1), 0, 1))
-        return tuple(a.astype(x.dtype) for a in out)
+        h_prev = jnp.concatenate([h0[None], hs[:-1]], axis=0)
+        dx, d_k, d_rk = _jax_weight_grads(x, h_prev, flat, flat, kernel, need_dx)
+        db = flat.sum(axis=0) if has_bias else None
+        return tuple(g.astype(x.dtype) for g in _grads(dx, (dh0, dc0), d_k, d_rk, db))
 
     # NOTE: jitted, so an eager call compiles once per shape (a bare lax.scan outside a trace
     # compiles its new loop body on every call); inside lf.compile they are inlined.
@@ -153,18 +187,9 @@ def numpy_kernels() -> dict:
             np_gates_grad_into(acts[t], cs[t - 1] if t else c0, cs[t], dh, dc, dz[t], dc, tc,
                                up)
             np.matmul(dz[t], rk_t, out=dh)
-        flat = dz.reshape(steps * batch, 4 * n)
-        x_t = np.swapaxes(x, 0, 1).reshape(steps * batch, -1)
-        d_rk = np.matmul(h0.T, dz[0])
-        if steps > 1:
-            d_rk += np.matmul(hs[:-1].reshape(-1, n).T, flat[batch:])
-        out = [dh, dc, np.matmul(x_t.T, flat), d_rk]
-        if has_bias:
-            out.append(flat.sum(axis=0))
-        if need_dx:
-            dx = np.matmul(flat, kernel.T).reshape(steps, batch, -1)
-            out.insert(0, np.ascontiguousarray(np.swapaxes(dx, 0, 1)))
-        return tuple(out)
+        dx, d_k, d_rk = _np_weight_grads(x, h0, hs, dz, dz, kernel, need_dx)
+        db = dz.sum(axis=(0, 1)) if has_bias else None
+        return _grads(dx, (dh, dc), d_k, d_rk, db)
 
     return {"lstm_sequence": lstm_sequence, "lstm_sequence_grad": lstm_sequence_grad,
             **gru_numpy_kernels()}
@@ -219,13 +244,9 @@ def gru_jax_kernels() -> dict:
 
         dh0, (dp, dq) = jax.lax.scan(step, dh, (*outer, *gates, h_prev), reverse=True)
         dp, dq = dp.reshape(steps * batch, 3 * n), dq.reshape(steps * batch, 3 * n)
-        x_t = jnp.swapaxes(x, 0, 1).reshape(steps * batch, -1)
-        out = [dh0, x_t.T @ dp, h_prev.reshape(steps * batch, n).T @ dq]
-        if has_bias:
-            out.append(jnp.stack([dp.sum(axis=0), dq.sum(axis=0)]))
-        if need_dx:
-            out.insert(0, jnp.swapaxes((dp @ kernel.T).reshape(steps, batch, -1), 0, 1))
-        return tuple(a.astype(x.dtype) for a in out)
+        dx, d_k, d_rk = _jax_weight_grads(x, h_prev, dp, dq, kernel, need_dx)
+        db = jnp.stack([dp.sum(axis=0), dq.sum(axis=0)]) if has_bias else None
+        return tuple(g.astype(x.dtype) for g in _grads(dx, (dh0,), d_k, d_rk, db))
 
     return {"gru_sequence": jax.jit(gru_sequence, static_argnames=("return_sequences",)),
             "gru_sequence_grad": jax.jit(gru_sequence_grad, static_argnames=(
@@ -308,17 +329,8 @@ def gru_numpy_kernels() -> dict:
             np.multiply(dh, z, out=direct)
             np.matmul(dq, rk_t, out=dh)
             np.add(dh, direct, out=dh)
-        dp, dq = dp_all.reshape(steps * batch, 3 * n), dq_all.reshape(steps * batch, 3 * n)
-        x_t = np.swapaxes(x, 0, 1).reshape(steps * batch, -1)
-        d_rk = np.matmul(h0.T, dq_all[0])
-        if steps > 1:
-            d_rk += np.matmul(hs[:-1].reshape(-1, n).T, dq[batch:])
-        out = [dh, np.matmul(x_t.T, dp), d_rk]
-        if has_bias:
-            out.append(np.stack([dp.sum(axis=0), dq.sum(axis=0)]))
-        if need_dx:
-            dx = np.matmul(dp, kernel.T).reshape(steps, batch, -1)
-            out.insert(0, np.ascontiguousarray(np.swapaxes(dx, 0, 1)))
-        return tuple(out)
+        dx, d_k, d_rk = _np_weight_grads(x, h0, hs, dp_all, dq_all, kernel, need_dx)
+        db = np.stack([dp_all.sum(axis=(0, 1)), dq_all.sum(axis=(0, 1))]) if has_bias else None
+        return _grads(dx, (dh,), d_k, d_rk, db)
 
     return {"gru_sequence": gru_sequence, "gru_sequence_grad": gru_sequence_grad}
