@@ -14,6 +14,10 @@ import pytest
 import layerflow as lf
 
 BACKENDS = ["numpy"] + (["jax"] if importlib.util.find_spec("jax") else [])
+if "jax" in BACKENDS:
+    # NOTE: loaded before any test computes with jax (Keras references do), so that XLA gets
+    # one CPU device per core as in a user's process (models/data_parallel.py splits over them).
+    importlib.import_module("layerflow.backends.jax")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -55,6 +55,15 @@ class Backend:
     def block(self, data) -> None:
         """Wait until ``data`` is computed (asynchronous backends)."""
 
+    def replica_devices(self) -> list:
+        """Devices a training step may split its batch over (the host's CPU cores on jax);
+        empty where there is one device or the backend has no device placement."""
+        return []
+
+    def put(self, data, device):
+        """``data`` copied to ``device`` (one of :meth:`replica_devices`)."""
+        raise NotImplementedError
+
     def compile(self, fn, **options):
         """Compile a pure function of arrays; backends that cannot compile raise."""
         from layerflow.errors import BackendError

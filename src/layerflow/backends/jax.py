@@ -2,9 +2,16 @@
 
 Loading it turns on ``jax_enable_x64`` so that ``float64`` tensors (used by gradient checks)
 exist; float32 stays the default because every layerflow kernel passes its dtype explicitly.
+
+It also gives XLA one CPU device per core (up to four) when jax has not computed anything yet
+and neither ``XLA_FLAGS`` nor ``jax_num_cpu_devices`` chose a count: training steps of
+recurrent models split their batch over them (``models/data_parallel.py``). Everything else
+runs on the first device as before. ``LAYERFLOW_DATA_PARALLEL=0`` keeps one device.
 """
 
 from __future__ import annotations
+
+import os
 
 import jax
 import jax.numpy as jnp
@@ -13,6 +20,26 @@ import numpy as np
 from layerflow.backends.base import Backend
 
 jax.config.update("jax_enable_x64", True)
+
+MAX_CPU_DEVICES = 4  # NOTE: more parts make each part's matmuls too small to pay off
+
+
+def _one_cpu_device_per_core() -> None:
+    if (os.environ.get("LAYERFLOW_DATA_PARALLEL", "1") == "0"
+            or "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "")
+            or jax.config.jax_num_cpu_devices != -1):
+        return
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1)
+    if cores < 2:
+        return
+    try:
+        jax.config.update("jax_num_cpu_devices", min(cores, MAX_CPU_DEVICES))
+    except RuntimeError:  # NOTE: jax has already computed: its devices are fixed
+        pass
+
+
+_one_cpu_device_per_core()
 
 
 class JaxBackend(Backend):
@@ -44,6 +71,15 @@ class JaxBackend(Backend):
     def block(self, data) -> None:
         if isinstance(data, jax.Array):
             data.block_until_ready()
+
+    def replica_devices(self) -> list:
+        if os.environ.get("LAYERFLOW_DATA_PARALLEL", "1") == "0" or jax.default_backend() != "cpu":
+            return []
+        devices = jax.devices()
+        return devices if len(devices) > 1 else []
+
+    def put(self, data, device):
+        return jax.device_put(data, device)
 
     def compile(self, fn, **options):
         """``jax.jit`` of ``fn`` (a pure function of pytrees of arrays)."""

@@ -48,19 +48,20 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
                 f"compile: variables must be lf.Variable objects, got {type(v).__name__}")
     # NOTE: outputs leave the program flat; "rebuild" (filled while tracing, per input
     # signature) restores their nesting with dict keys in the order fn wrote them (jax sorts).
-    state = {"jitted": None, "backend": None, "rebuild": {}, "donates": False}
+    state = {"jitted": None, "backend": None, "rebuild": {}}
+    # NOTE: a donated variable buffer must come back even when fn left it alone.
+    donates = bool(jit_options.get("donate_argnums") or jit_options.get("donate_argnames"))
 
-    def call(*args, **kwargs):
-        backend = ENGINE.get_backend()
-        if backend.name != "jax":
-            return fn(*args, **kwargs)
+    def jitted(backend):
         if state["backend"] is not backend:
-            # NOTE: a donated variable buffer must come back even when fn left it alone.
-            donates = bool(jit_options.get("donate_argnums") or jit_options.get("donate_argnames"))
-            state["donates"] = donates
             state["jitted"] = backend.compile(_traced(fn, variables, donates),
                                              static_argnums=(3,), **jit_options)
             state["backend"] = backend
+        return state["jitted"]
+
+    def run(backend, values, args, kwargs):
+        """The program's (outputs, new variable values or None) for ``values``."""
+        program = jitted(backend)
         # NOTE: Tensor is no pytree node, so it is a leaf without an is_leaf callback per node.
         leaves, treedef = _tree_flatten((args, kwargs))
         arrays, static = [], []
@@ -80,19 +81,32 @@ def compile(fn, variables=None, **jit_options):  # noqa: A001  (lf.compile, as j
         # cost two device dispatches per call.
         seed, counter = ENGINE.next_seed()
         seeds = np.array((seed & _MASK32, counter & _MASK32), dtype=np.uint32)
-        if state["donates"]:
-            _own_buffers(variables)
-        values = [checked(v) for v in variables]
         static_key = _Static(treedef, tuple(static), state["rebuild"])
-        out, new_values = state["jitted"](arrays, values, seeds, static_key)
+        out, new_values = program(arrays, values, seeds, static_key)
+        tensors = [wrap(a, _dtype_name(a.dtype)) for a in out]
+        return state["rebuild"][static_key](tensors), new_values
+
+    def call(*args, **kwargs):
+        backend = ENGINE.get_backend()
+        if backend.name != "jax":
+            return fn(*args, **kwargs)
+        if donates:
+            _own_buffers(variables)
+        out, new_values = run(backend, [checked(v) for v in variables], args, kwargs)
         # NOTE: a variable the program left alone comes back as None: returning it would copy
         # its buffer on every call (a predict step would copy all the weights).
         for v, value in zip(variables, new_values):
             if value is not None and value is not v._data:
                 v._set_data(value)
-        tensors = [wrap(a, _dtype_name(a.dtype)) for a in out]
-        return state["rebuild"][static_key](tensors)
+        return out
 
+    def call_with_values(values, *args, **kwargs):
+        """Run the program on ``values`` (arrays, one per variable: copies on another device,
+        say) instead of the variables' own; returns ``(outputs, new values)``, a new value
+        None where the program left the variable alone, and assigns nothing (jax only)."""
+        return run(ENGINE.get_backend(), list(values), args, kwargs)
+
+    call.with_values = call_with_values
     call.__name__ = getattr(fn, "__name__", "compiled")
     call.__doc__ = getattr(fn, "__doc__", None)
     return call

@@ -28,6 +28,7 @@ from layerflow.engine.memory import dispose, tidy
 from layerflow.engine.tensor import Tensor
 from layerflow.errors import InvalidArgumentError, LayerflowError
 from layerflow.models.data import ArrayData, DataError, to_numpy_list
+from layerflow.models.data_parallel import ReplicatedTrainStep, replica_devices
 from layerflow.models.step_grouping import StepGrouping, full_groups
 
 
@@ -179,6 +180,9 @@ class Trainer:
             options = {"donate_argnums": (1,)} if kind == "train" else {}
             fn = lf_compile(fn, variables=variables, **options)
             self._compiled.add(kind)
+            devices = replica_devices(self) if kind == "train" else []
+            if devices:
+                fn = ReplicatedTrainStep(self, devices, fn)
         self._steps[kind] = fn
         return fn
 

@@ -1,0 +1,103 @@
+"""Train steps split over CPU devices (jax): same numbers as the one-program step, fallbacks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import layerflow as lf
+from layerflow.models.data_parallel import ReplicatedTrainStep, replica_devices
+
+
+@pytest.fixture
+def devices(jax_backend):
+    import jax
+
+    if len(jax.devices()) < 2 or jax.default_backend() != "cpu":
+        pytest.skip("needs two or more CPU devices (one CPU device per core, jax on CPU)")
+    return jax.devices()
+
+
+def _sequences(n=100, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6, 3)).astype(np.float32)
+    labels = rng.integers(0, 4, n)
+    return x, np.eye(4, dtype=np.float32)[labels], labels
+
+
+def _recurrent_model(*extra, loss="categorical_crossentropy", metrics=("accuracy",)):
+    lf.set_seed(3)
+    model = lf.sequential([lf.layers.LSTM(8, input_shape=[6, 3]), *extra,
+                           lf.layers.Dense(4, activation="softmax")])
+    model.compile(optimizer=lf.optimizers.Adam(0.01), loss=loss, metrics=list(metrics))
+    return model
+
+
+def _fit_both(monkeypatch, make, fit_kwargs):
+    """Weights and history of the same training with the split step and with one program."""
+    x, y, _ = _sequences()
+    results = []
+    for split in ("1", "0"):
+        monkeypatch.setenv("LAYERFLOW_DATA_PARALLEL", split)
+        model = make()
+        history = model.fit(x, y, epochs=3, verbose=0, shuffle=False, **fit_kwargs)
+        step = model._trainer()._steps["train"]
+        results.append((model.get_weights(), history.history, step))
+    return results
+
+
+@pytest.mark.parametrize("fit_kwargs", [
+    {"batch_size": 16},  # 100 = 6 batches of 16 and one of 4 (run as one program)
+    {"batch_size": 20, "sample_weight": np.linspace(0.5, 2.0, 100).astype(np.float32)},
+])
+def test_split_step_trains_as_the_one_program_step(devices, monkeypatch, fit_kwargs):
+    (split_w, split_h, split_step), (one_w, one_h, one_step) = _fit_both(
+        monkeypatch, _recurrent_model, fit_kwargs)
+    assert isinstance(split_step, ReplicatedTrainStep) and split_step.enabled
+    assert not isinstance(one_step, ReplicatedTrainStep)
+    for a, b in zip(split_w, one_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for key in one_h:
+        np.testing.assert_allclose(split_h[key], one_h[key], rtol=1e-5, atol=1e-6)
+
+
+def test_model_that_assigns_variables_falls_back_to_one_program(devices, monkeypatch):
+    make = lambda: _recurrent_model(lf.layers.BatchNormalization())  # noqa: E731
+    (split_w, split_h, split_step), (one_w, one_h, _) = _fit_both(
+        monkeypatch, make, {"batch_size": 20})
+    assert isinstance(split_step, ReplicatedTrainStep) and not split_step.enabled
+    for a, b in zip(split_w, one_w):
+        np.testing.assert_array_equal(a, b)
+    assert split_h == one_h
+
+
+def test_only_recurrent_models_with_batch_mean_losses_split(devices):
+    dense = lf.sequential([lf.layers.Dense(4, input_shape=[3])])
+    dense.compile(optimizer="sgd", loss="mse")
+    assert replica_devices(dense._trainer()) == []
+    assert replica_devices(_recurrent_model()._trainer()) == devices
+    summed = _recurrent_model(loss=lf.losses.CategoricalCrossentropy(reduction="sum"))
+    assert replica_devices(summed._trainer()) == []
+    custom = _recurrent_model(loss=lambda y, p: lf.sum(lf.square(y - p)))
+    assert replica_devices(custom._trainer()) == []
+    regularized = _recurrent_model(lf.layers.Dense(5, activity_regularizer="l2"))
+    assert replica_devices(regularized._trainer()) == []
+
+
+def test_split_step_with_dropout_trains_and_draws_per_part(devices, monkeypatch):
+    monkeypatch.setenv("LAYERFLOW_DATA_PARALLEL", "1")
+    x, y, labels = _sequences(n=256)
+    model = _recurrent_model(lf.layers.Dropout(0.2))
+    history = model.fit(x, y, batch_size=32, epochs=3, verbose=0)
+    assert model._trainer()._steps["train"].enabled
+    assert all(np.isfinite(history.history["loss"]))
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_numpy_backend_has_no_replica_devices():
+    previous = lf.get_backend()
+    lf.set_backend("numpy")
+    try:
+        assert replica_devices(_recurrent_model()._trainer()) == []
+    finally:
+        lf.set_backend(previous)
