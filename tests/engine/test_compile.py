@@ -130,3 +130,21 @@ def test_donated_variables_survive_calls_that_leave_them_alone(jax_backend):
         assert f(lf.tensor([1.0, 10.0])).item() == 3.0
     assert read.array_sync() == [1.0, 2.0]
     assert written.array_sync() == [3.0, 60.0]
+
+
+def test_with_values_runs_on_given_values_and_assigns_nothing(jax_backend):
+    import jax.numpy as jnp
+
+    read, written = lf.variable(lf.tensor([1.0, 2.0])), lf.variable(lf.tensor([0.0, 0.0]))
+
+    def step(x):
+        written.assign(lf.add(written, lf.mul(read, x)))
+        return lf.sum(read)
+
+    f = lf.compile(step, variables=[read, written])
+    values = [jnp.asarray([5.0, 7.0], jnp.float32), jnp.asarray([1.0, 1.0], jnp.float32)]
+    out, new_values = f.with_values(values, lf.tensor([2.0, 3.0]))
+    assert out.item() == 12.0
+    assert new_values[0] is None  # read was left alone
+    np.testing.assert_array_equal(np.asarray(new_values[1]), [11.0, 22.0])
+    assert read.array_sync() == [1.0, 2.0] and written.array_sync() == [0.0, 0.0]
