@@ -46,13 +46,18 @@ def _fit_both(monkeypatch, make, fit_kwargs):
     return results
 
 
-@pytest.mark.parametrize("fit_kwargs", [
-    {"batch_size": 16},  # 100 = 6 batches of 16 and one of 4 (run as one program)
-    {"batch_size": 20, "sample_weight": np.linspace(0.5, 2.0, 100).astype(np.float32)},
+@pytest.mark.parametrize("extra,fit_kwargs", [
+    ((), {"batch_size": 16}),  # 100 = 6 batches of 16 and one of 4 (run as one program)
+    ((), {"batch_size": 20, "sample_weight": np.linspace(0.5, 2.0, 100).astype(np.float32)}),
+    # NOTE: a weight penalty joins each part's loss once; the parts' mean keeps it once
+    (("l2",), {"batch_size": 20}),
 ])
-def test_split_step_trains_as_the_one_program_step(devices, monkeypatch, fit_kwargs):
+def test_split_step_trains_as_the_one_program_step(devices, monkeypatch, extra, fit_kwargs):
+    def make():
+        return _recurrent_model(*[lf.layers.Dense(5, kernel_regularizer=r) for r in extra])
+
     (split_w, split_h, split_step), (one_w, one_h, one_step) = _fit_both(
-        monkeypatch, _recurrent_model, fit_kwargs)
+        monkeypatch, make, fit_kwargs)
     assert isinstance(split_step, ReplicatedTrainStep) and split_step.enabled
     assert not isinstance(one_step, ReplicatedTrainStep)
     for a, b in zip(split_w, one_w):
@@ -101,3 +106,35 @@ def test_numpy_backend_has_no_replica_devices():
         assert replica_devices(_recurrent_model()._trainer()) == []
     finally:
         lf.set_backend(previous)
+
+
+def test_split_step_with_two_outputs_and_a_gru(devices, monkeypatch):
+    x, y, labels = _sequences()
+    target = x[:, -1, :1] * 2.0
+
+    def make():
+        lf.set_seed(5)
+        inputs = lf.input(shape=[6, 3])
+        hidden = lf.layers.GRU(8)(inputs)
+        outputs = [lf.layers.Dense(4, activation="softmax", name="label")(hidden),
+                   lf.layers.Dense(1, name="value")(hidden)]
+        model = lf.model(inputs=inputs, outputs=outputs)
+        model.compile(optimizer="adam", loss=["categorical_crossentropy", "mse"],
+                      loss_weights=[1.0, 0.5], metrics=[["accuracy"], ["mae"]])
+        return model
+
+    results = []
+    for split in ("1", "0"):
+        monkeypatch.setenv("LAYERFLOW_DATA_PARALLEL", split)
+        model = make()
+        history = model.fit(x, [y, target], batch_size=20, epochs=2, verbose=0,
+                            shuffle=False)
+        results.append((model.get_weights(), history.history,
+                        model._trainer()._steps["train"]))
+    (split_w, split_h, split_step), (one_w, one_h, _) = results
+    assert isinstance(split_step, ReplicatedTrainStep) and split_step.enabled
+    assert set(split_h) == set(one_h) and "value_loss" in one_h
+    for key in one_h:
+        np.testing.assert_allclose(split_h[key], one_h[key], rtol=1e-5, atol=1e-6)
+    for a, b in zip(split_w, one_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
