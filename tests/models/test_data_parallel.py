@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 import layerflow as lf
-from layerflow.models.data_parallel import ReplicatedTrainStep, replica_devices
+from layerflow.models.data_parallel import TRIALS, ReplicatedTrainStep, replica_devices
 
 
 @pytest.fixture
@@ -76,10 +78,10 @@ def test_model_that_assigns_variables_falls_back_to_one_program(devices, monkeyp
     assert split_h == one_h
 
 
-def test_only_recurrent_models_with_batch_mean_losses_split(devices):
+def test_only_models_whose_losses_are_batch_means_split(devices):
     dense = lf.sequential([lf.layers.Dense(4, input_shape=[3])])
     dense.compile(optimizer="sgd", loss="mse")
-    assert replica_devices(dense._trainer()) == []
+    assert replica_devices(dense._trainer()) == devices
     assert replica_devices(_recurrent_model()._trainer()) == devices
     summed = _recurrent_model(loss=lf.losses.CategoricalCrossentropy(reduction="sum"))
     assert replica_devices(summed._trainer()) == []
@@ -87,6 +89,28 @@ def test_only_recurrent_models_with_batch_mean_losses_split(devices):
     assert replica_devices(custom._trainer()) == []
     regularized = _recurrent_model(lf.layers.Dense(5, activity_regularizer="l2"))
     assert replica_devices(regularized._trainer()) == []
+
+
+@pytest.mark.parametrize("split_seconds,expected", [(0.0, "split"), (0.02, "single")])
+def test_step_times_both_programs_and_keeps_the_faster(devices, split_seconds, expected):
+    model = _recurrent_model()
+    step = ReplicatedTrainStep(model._trainer(), devices, single=None)
+    ran = []
+
+    def fake(mode, seconds):
+        def run(batches):
+            ran.append(mode)
+            time.sleep(seconds)
+            return {"loss": lf.tensor(1.0)}
+        return run
+
+    step._run_split = fake("split", split_seconds)
+    step.single = fake("single", 0.02 - split_seconds)
+    for _ in range(2 * TRIALS + 4):
+        step([None])
+    assert ran[:2 * TRIALS + 2] == ["split"] * (TRIALS + 1) + ["single"] * (TRIALS + 1)
+    assert [len(step._times[m]) for m in ("split", "single")] == [TRIALS, TRIALS]
+    assert step.choice == expected and ran[-2:] == [expected, expected]
 
 
 def test_split_step_with_dropout_trains_and_draws_per_part(devices, monkeypatch):

@@ -4,9 +4,9 @@ Loading it turns on ``jax_enable_x64`` so that ``float64`` tensors (used by grad
 exist; float32 stays the default because every layerflow kernel passes its dtype explicitly.
 
 It also gives XLA one CPU device per core (up to four) when jax has not computed anything yet
-and neither ``XLA_FLAGS`` nor ``jax_num_cpu_devices`` chose a count: training steps of
-recurrent models split their batch over them (``models/data_parallel.py``). Everything else
-runs on the first device as before. ``LAYERFLOW_DATA_PARALLEL=0`` keeps one device.
+and neither ``XLA_FLAGS`` nor ``jax_num_cpu_devices`` chose a count: a training step may split
+its batch over them where that is faster (``models/data_parallel.py``). Everything else runs
+on the first device as before. ``LAYERFLOW_DATA_PARALLEL=0`` keeps one device.
 """
 
 from __future__ import annotations

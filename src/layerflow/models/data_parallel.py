@@ -1,30 +1,40 @@
-"""Training steps of recurrent models split over the host's CPU cores (jax backend).
+"""Training steps split over the host's CPU cores (jax backend), where that is faster.
 
-XLA on CPU runs a recurrent layer's per-time-step matmuls (64x128 by 128x512 for an LSTM 128
-on a batch of 64) on one core: they are too small for its threads, and the time loop leaves
-nothing to run beside them. So on a machine with several cores the train step of a model with
-a recurrent layer splits each batch into equal parts, one per CPU device (the jax backend makes
-one per core, up to four):
+XLA on CPU leaves cores idle in some programs: an LSTM's per-time-step matmuls (64x128 by
+128x512 for an LSTM 128 on a batch of 64) are too small for its threads and its time loop
+leaves nothing to run beside them, and its convolutions used about one core of two here. So
+on a machine with several cores (the jax backend makes one CPU device per core, up to four)
+the train step can split each batch into equal parts, one per device:
 
 1. each device runs the forward and backward pass on its part: one compiled program,
    dispatched to every device without waiting, on copies of the weights;
 2. the first device averages the parts' gradients, applies the optimizer, and updates the loss
    and metrics on the whole batch's predictions: a second compiled program.
 
+Whether that pays depends on the model: an MLP's large matmuls already use every core, and
+the extra dispatches made W1's step twice as slow, while the CNN and the LSTM of the bench
+ran 1.3x faster. So the step measures: after one call of each that compiles, it times
+``TRIALS`` calls of the split step and of the one-program step, waiting for each, and keeps
+the faster for the rest of training.
+
 The result is the one-program step's up to float rounding: every loss the step may use
 averages over the batch with a fixed denominator (``sum_over_batch_size``), so the mean of the
-parts' gradients is the whole batch's gradient, and the metrics see the whole batch.
+parts' gradients is the whole batch's gradient, and the metrics see the whole batch. Dropout
+draws its own masks in each part.
 
 The parts talk through the host, not through XLA collectives: on a 2-core machine the
 in-process all-reduce of jax 0.10 took about a millisecond and aborted the process when
 steps were queued asynchronously.
 
-The step falls back to the one-program step, for good, when the model assigns variables
-while training (BatchNormalization's moving statistics, a stateful RNN: the parts would
-disagree), and for a call whose batch does not split evenly or holds strings.
+The step keeps the one program, for good, when the model assigns variables while training
+(BatchNormalization's moving statistics, a stateful RNN: the parts would disagree), and for a
+call whose batch does not split evenly or holds strings.
 """
 
 from __future__ import annotations
+
+import statistics
+import time
 
 import numpy as np
 
@@ -32,24 +42,20 @@ from layerflow.engine.context import ENGINE
 from layerflow.engine.tensor import Tensor, wrap
 
 MIN_PART = 8  # NOTE: smaller parts leave each device too little work for the extra dispatches
+TRIALS = 3  # timed calls of each step before choosing
 
 
 def replica_devices(trainer) -> list:
-    """The devices the train step of ``trainer`` splits its batches over ([] for one program).
-
-    Only models with a recurrent layer split (the others' matmuls already use the cores), and
-    only when every loss is a built-in mean over the batch and no layer has an activity
-    regularizer (a sum over the batch, which the parts' mean would halve)."""
-    from layerflow.layers.recurrent import RNN
+    """The devices the train step of ``trainer`` may split its batches over ([] for one
+    program): only when every loss is a built-in mean over the batch and no layer has an
+    activity regularizer (a sum over the batch, which the parts' mean would halve)."""
     from layerflow.losses import LossFunctionWrapper
 
     devices = ENGINE.get_backend().replica_devices()
     if len(devices) < 2:
         return []
-    layers = list(_walk(trainer.model))
-    if not any(isinstance(layer, RNN) for layer in layers):
-        return []
-    if any(getattr(layer, "activity_regularizer", None) is not None for layer in layers):
+    if any(getattr(layer, "activity_regularizer", None) is not None
+           for layer in _walk(trainer.model)):
         return []
     for loss in trainer.spec.losses:
         if loss is None:
@@ -75,7 +81,9 @@ def _walk(layer):
 
 class ReplicatedTrainStep:
     """``step(batches) -> logs`` as the trainer's compiled train step, each batch split over
-    ``devices`` (see the module docs); ``single`` is the one-program step it falls back to."""
+    ``devices`` (see the module docs); ``single`` is the one-program step it measures itself
+    against and falls back to. ``choice`` is None while measuring, then "split" or "single".
+    """
 
     def __init__(self, trainer, devices: list, single) -> None:
         from layerflow.engine.compile import compile as lf_compile
@@ -84,6 +92,9 @@ class ReplicatedTrainStep:
         self.devices = list(devices)
         self.single = single
         self.enabled = True
+        self.choice = None
+        self._calls = 0
+        self._times: dict = {"split": [], "single": []}
         model = trainer.model
         self._local_variables = model.weights + model.state_variables
         self._kept: dict = {}  # which gradients and loss parts exist (found while tracing)
@@ -93,6 +104,33 @@ class ReplicatedTrainStep:
                                   donate_argnums=(1,))
 
     def __call__(self, batches):
+        if not self.enabled or self.choice == "single":
+            return self.single(batches)
+        if self.choice == "split":
+            return self._run_split(batches)
+        index, self._calls = self._calls, self._calls + 1
+        mode = "split" if index <= TRIALS else "single"
+        run = self._run_split if mode == "split" else self.single
+        if index in (0, TRIALS + 1):  # NOTE: the first call of each step compiles it
+            return run(batches)
+        self._wait(v._data for v in self._local_variables)
+        start = time.perf_counter()
+        logs = run(batches)
+        self._wait(t._data for t in logs.values())
+        self._times[mode].append((time.perf_counter() - start) / len(batches))
+        if index == 2 * TRIALS + 1:
+            faster = (statistics.median(self._times["split"])
+                      < statistics.median(self._times["single"]))
+            self.choice = "split" if faster else "single"
+        return logs
+
+    @staticmethod
+    def _wait(arrays) -> None:
+        backend = ENGINE.get_backend()
+        for array in arrays:
+            backend.block(array)
+
+    def _run_split(self, batches):
         logs = None
         for batch in batches:
             parts = self._split(batch) if self.enabled else None
