@@ -162,3 +162,15 @@ def test_split_step_with_two_outputs_and_a_gru(devices, monkeypatch):
         np.testing.assert_allclose(split_h[key], one_h[key], rtol=1e-5, atol=1e-6)
     for a, b in zip(split_w, one_w):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_steps_per_execution_is_timed_after_the_split_step_chose(devices, monkeypatch):
+    monkeypatch.setenv("LAYERFLOW_DATA_PARALLEL", "1")
+    x, y, _ = _sequences(n=160)
+    model = _recurrent_model()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # 10 calls of one batch each
+    trainer = model._trainer()
+    step = trainer._steps["train"]
+    assert step.choice in ("split", "single")
+    # NOTE: calls 0-7 were the split step's; grouping times from call 8 on, 3 calls
+    assert trainer.grouping.measuring and len(trainer.grouping._times) == 2

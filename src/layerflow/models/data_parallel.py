@@ -124,6 +124,11 @@ class ReplicatedTrainStep:
             self.choice = "split" if faster else "single"
         return logs
 
+    @property
+    def choosing(self) -> bool:
+        """True while the step is still timing the split and the one-program step."""
+        return self.enabled and self.choice is None
+
     @staticmethod
     def _wait(arrays) -> None:
         backend = ENGINE.get_backend()

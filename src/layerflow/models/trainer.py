@@ -116,8 +116,11 @@ class Trainer:
         """``run()``, one call of the train step (``calls`` made before it in this fit).
         While "auto" steps_per_execution is measuring, a single compiled step is timed (after
         the first two calls, which may compile); see step_grouping."""
+        # NOTE: a split step times itself first (data_parallel); grouping measures after.
+        choosing = getattr(self._steps.get("train"), "choosing", False)
         if (calls >= 2 and self.grouping.measuring and "train" in self._compiled
-                and self._use_compiler() and not callbacks.hooks_single_batches):
+                and self._use_compiler() and not callbacks.hooks_single_batches
+                and not choosing):
             return self.grouping.timed(run, _floats)
         return run()
 
