@@ -85,12 +85,19 @@ def test_numpy_arrays_are_inputs_not_static_values(backend):
         assert len(traces) == 2  # a float32 tensor of that shape shares the array's trace
 
 
-def test_variables_the_function_does_not_assign_keep_their_buffers(backend):
+def _reader_and_writer():
+    """Two variables and a step that reads one and assigns the other."""
     read, written = lf.variable(lf.tensor([1.0, 2.0])), lf.variable(lf.tensor([0.0, 0.0]))
 
     def step(x):
         written.assign(lf.add(written, lf.mul(read, x)))
         return lf.sum(read)
+
+    return read, written, step
+
+
+def test_variables_the_function_does_not_assign_keep_their_buffers(backend):
+    read, written, step = _reader_and_writer()
 
     f = lf.compile(step, variables=[read, written])
     buffer = read._data
@@ -118,11 +125,7 @@ def test_repeated_calls_with_one_signature_trace_once(jax_backend):
 
 
 def test_donated_variables_survive_calls_that_leave_them_alone(jax_backend):
-    read, written = lf.variable(lf.tensor([1.0, 2.0])), lf.variable(lf.tensor([0.0, 0.0]))
-
-    def step(x):
-        written.assign(lf.add(written, lf.mul(read, x)))
-        return lf.sum(read)
+    read, written, step = _reader_and_writer()
 
     # NOTE: argument 1 of the compiled program holds the variables' values.
     f = lf.compile(step, variables=[read, written], donate_argnums=(1,))
@@ -135,11 +138,7 @@ def test_donated_variables_survive_calls_that_leave_them_alone(jax_backend):
 def test_with_values_runs_on_given_values_and_assigns_nothing(jax_backend):
     import jax.numpy as jnp
 
-    read, written = lf.variable(lf.tensor([1.0, 2.0])), lf.variable(lf.tensor([0.0, 0.0]))
-
-    def step(x):
-        written.assign(lf.add(written, lf.mul(read, x)))
-        return lf.sum(read)
+    read, written, step = _reader_and_writer()
 
     f = lf.compile(step, variables=[read, written])
     values = [jnp.asarray([5.0, 7.0], jnp.float32), jnp.asarray([1.0, 1.0], jnp.float32)]
