@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import layerflow as lf
-from layerflow.models.data_parallel import TRIALS, ReplicatedTrainStep, replica_devices
+from layerflow.models.data_parallel import TRIALS, WARMUP, ReplicatedTrainStep, replica_devices
 
 
 @pytest.fixture
@@ -106,9 +106,10 @@ def test_step_times_both_programs_and_keeps_the_faster(devices, split_seconds, e
 
     step._run_split = fake("split", split_seconds)
     step.single = fake("single", 0.02 - split_seconds)
-    for _ in range(2 * TRIALS + 4):
+    for _ in range(2 * (WARMUP + TRIALS) + 2):
         step([None])
-    assert ran[:2 * TRIALS + 2] == ["split"] * (TRIALS + 1) + ["single"] * (TRIALS + 1)
+    trials = ["split", "single"] * TRIALS
+    assert ran[:-2] == ["split"] * WARMUP + ["single"] * WARMUP + trials
     assert [len(step._times[m]) for m in ("split", "single")] == [TRIALS, TRIALS]
     assert step.choice == expected and ran[-2:] == [expected, expected]
 
@@ -166,11 +167,12 @@ def test_split_step_with_two_outputs_and_a_gru(devices, monkeypatch):
 
 def test_steps_per_execution_is_timed_after_the_split_step_chose(devices, monkeypatch):
     monkeypatch.setenv("LAYERFLOW_DATA_PARALLEL", "1")
-    x, y, _ = _sequences(n=160)
+    calls = 2 * (WARMUP + TRIALS) + 2
+    x, y, _ = _sequences(n=16 * calls)
     model = _recurrent_model()
-    model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # 10 calls of one batch each
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # one batch per call
     trainer = model._trainer()
     step = trainer._steps["train"]
     assert step.choice in ("split", "single")
-    # NOTE: calls 0-7 were the split step's; grouping times from call 8 on, 3 calls
+    # NOTE: the split step's own calls come first; grouping times the last two (of three)
     assert trainer.grouping.measuring and len(trainer.grouping._times) == 2

@@ -33,7 +33,6 @@ call whose batch does not split evenly or holds strings.
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import numpy as np
@@ -42,7 +41,10 @@ from layerflow.engine.context import ENGINE
 from layerflow.engine.tensor import Tensor, wrap
 
 MIN_PART = 8  # NOTE: smaller parts leave each device too little work for the extra dispatches
-TRIALS = 3  # timed calls of each step before choosing
+# NOTE: the first call of each step compiles it, and the second may compile again: the
+# weights come back from the first committed to a device, which jit keys on (a 1 s "trial").
+WARMUP = 2
+TRIALS = 4  # timed calls of each step before choosing
 
 
 def replica_devices(trainer) -> list:
@@ -109,18 +111,20 @@ class ReplicatedTrainStep:
         if self.choice == "split":
             return self._run_split(batches)
         index, self._calls = self._calls, self._calls + 1
-        mode = "split" if index <= TRIALS else "single"
+        if index < 2 * WARMUP:
+            return (self._run_split if index < WARMUP else self.single)(batches)
+        # NOTE: the trials alternate, so a busy spell of the machine slows both alike
+        trial = index - 2 * WARMUP
+        mode = "split" if trial % 2 == 0 else "single"
         run = self._run_split if mode == "split" else self.single
-        if index in (0, TRIALS + 1):  # NOTE: the first call of each step compiles it
-            return run(batches)
         self._wait(v._data for v in self._local_variables)
         start = time.perf_counter()
         logs = run(batches)
         self._wait(t._data for t in logs.values())
         self._times[mode].append((time.perf_counter() - start) / len(batches))
-        if index == 2 * TRIALS + 1:
-            faster = (statistics.median(self._times["split"])
-                      < statistics.median(self._times["single"]))
+        if trial == 2 * TRIALS - 1:
+            # NOTE: the fastest trial counts: a busy machine only ever slows a trial down
+            faster = min(self._times["split"]) < min(self._times["single"])
             self.choice = "split" if faster else "single"
         return logs
 
