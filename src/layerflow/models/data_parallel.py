@@ -166,9 +166,10 @@ class ReplicatedTrainStep:
         values = [v._data for v in self._local_variables]
         results = []
         for device, arrays in zip(self.devices, parts):
-            arrays = [backend.put(a, device) for a in arrays]
-            weights = values if device is self.devices[0] else [
-                backend.put(value, device) for value in values]
+            # NOTE: one transfer call for all the weights; the parts' NumPy arrays go to the
+            # weights' device inside the compiled call (an explicit put per array cost about
+            # 0.1 ms of Python each, while the other device waited for its dispatch)
+            weights = values if device is self.devices[0] else backend.put(values, device)
             out, assigned = self._local.with_values(
                 weights, arrays[:nx], arrays[nx:nx + ny],
                 arrays[nx + ny] if sample_weight is not None else None)
@@ -217,7 +218,23 @@ class ReplicatedTrainStep:
 
 
 def _to_device(structure, device, backend):
-    """``structure`` (lists of tensors) with every tensor copied to ``device``."""
-    if isinstance(structure, Tensor):
-        return wrap(backend.put(structure._data, device), structure.dtype)
-    return [_to_device(item, device, backend) for item in structure]
+    """``structure`` (lists of tensors) with every tensor copied to ``device``, in one
+    transfer call."""
+    tensors: list = []
+
+    def collect(item):
+        if isinstance(item, Tensor):
+            tensors.append(item)
+        else:
+            for sub in item:
+                collect(sub)
+
+    collect(structure)
+    moved = iter(backend.put([t._data for t in tensors], device))
+
+    def rebuild(item):
+        if isinstance(item, Tensor):
+            return wrap(next(moved), item.dtype)
+        return [rebuild(sub) for sub in item]
+
+    return rebuild(structure)

@@ -66,7 +66,7 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, return_sequenc
     ((2, 5), (2, 5))
     """
     inputs = _inputs("lstm_sequence", [x, h0, c0, kernel, recurrent_kernel], bias, _LSTM, 4)
-    outs = _run("lstm_sequence", inputs, 2, 4, return_sequences)
+    outs = _run("lstm_sequence", inputs, 2, (1, 1, 1, 1), return_sequences)
     return outs[0], outs[1], outs[2]
 
 
@@ -99,7 +99,7 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, return_sequences=Tr
     [[[0.5], [0.25]]]
     """
     inputs = _inputs("gru_sequence", [x, h0, kernel, recurrent_kernel], bias, _GRU, 3)
-    outs = _run("gru_sequence", inputs, 1, 4, return_sequences)
+    outs = _run("gru_sequence", inputs, 1, (4,), return_sequences)
     return outs[0], outs[1]
 
 
@@ -141,14 +141,15 @@ def _inputs(op: str, given: list, bias, names: tuple, gates: int) -> list:
     return inputs
 
 
-def _run(op: str, inputs: list, n_states: int, saved_width: int, return_sequences) -> list:
-    """Run ``op`` (outputs ``y``, the final states, then what its gradient kernel needs)."""
+def _run(op: str, inputs: list, n_states: int, saved_widths: tuple, return_sequences) -> list:
+    """Run ``op``: its outputs are ``y``, the final states, then what its gradient kernel
+    needs (every step's states and arrays ``saved_widths`` times ``units`` wide)."""
     x, units = inputs[0], inputs[1].shape[1]
     batch, steps, dtype = x.shape[0], x.shape[1], x.dtype
     y_shape = (batch, steps, units) if return_sequences else (batch, units)
     specs = [(y_shape, dtype)] + [((batch, units), dtype)] * n_states
     specs += [((steps, batch, units), dtype)] * n_states
-    specs.append(((steps, batch, saved_width * units), dtype))
+    specs += [((steps, batch, width * units), dtype) for width in saved_widths]
     return run_multi(op, tuple(inputs), specs, {"return_sequences": bool(return_sequences)},
                      grad=_sequence_grad)
 
@@ -156,9 +157,9 @@ def _run(op: str, inputs: list, n_states: int, saved_width: int, return_sequence
 @partial_grad
 def _sequence_grad(dys, inputs, outs, attrs, needs):
     # NOTE: only y and the final states reach the seeds; the saved outputs' are zeros.
-    n_states = (len(outs) - 2) // 2
+    lstm = len(outs) == 9  # NOTE: y, h, c, then hs, cs and the four gates; a GRU has 4
+    n_states = 2 if lstm else 1
     seeds = list(dys[:1 + n_states])
-    lstm = n_states == 2
     if any(tape.recording for tape in ENGINE.tapes):
         return _composite_grad(inputs, seeds, attrs["return_sequences"], lstm)
     has_bias = len(inputs) == (6 if lstm else 5)

@@ -3,12 +3,14 @@
 
 ``lstm_sequence(x, h0, c0, kernel, recurrent_kernel[, bias], return_sequences)`` runs an LSTM
 with the default activations over ``x`` (``(batch, time, features)``) from the states
-``h0, c0`` and returns ``(y, h_T, c_T, hs, cs, acts)``: ``y`` is every step's ``h``
-(``(batch, time, units)``) or the last one; ``hs``, ``cs`` (``(time, batch, units)``) and
-``acts`` (``(time, batch, 4 * units)``, the gates ``[i, f, g, o]`` after their activations)
-are saved for ``lstm_sequence_grad``.
+``h0, c0`` and returns ``(y, h_T, c_T, hs, cs, i, f, g, o)``: ``y`` is every step's ``h``
+(``(batch, time, units)``) or the last one; the rest, each ``(time, batch, units)``, are saved
+for ``lstm_sequence_grad``: ``cs`` every step's ``c``, ``i, f, g, o`` its gates after their
+activations, and ``hs`` every step's ``h`` (NumPy) or the ``h`` it started from (jax: the
+recurrent kernel's gradient multiplies by that). Each backend's gradient kernel reads what
+its own forward saved.
 
-``lstm_sequence_grad(x, h0, c0, kernel, recurrent_kernel, hs, cs, acts, dy, dh_T, dc_T,
+``lstm_sequence_grad(x, h0, c0, kernel, recurrent_kernel, hs, cs, i, f, g, o, dy, dh_T, dc_T,
 return_sequences, need_dx, has_bias)`` is back-propagation through time: one loop, from the
 last step to the first, carries ``dh`` and ``dc`` and keeps every step's ``dz`` (the gradient of
 the gates' pre-activations); the weight and input gradients are then one large matmul each
@@ -21,8 +23,9 @@ Why one kernel (measured on W3 of ``bench/``, LSTM 128 over 50 steps, batch 64, 
   per step for its backward pass and ran two weight-gradient matmuls inside the backward loop;
   XLA CPU also runs slowly an elementwise fusion that reads column blocks of a dynamically
   sliced array, which is what the gate arithmetic on a stacked ``(time, batch, 4n)`` array
-  becomes. Here the forward stacks three arrays, the backward loop reads the gates as four
-  arrays split once before it, and only ``dz @ recurrent_kernel^T`` stays in the loop.
+  becomes. Here the forward stacks each gate on its own (splitting a stacked ``(time, batch,
+  4n)`` array after the loop cost about 0.4 ms per call at batch 32), the backward loop reads
+  them, and only ``dz @ recurrent_kernel^T`` stays in the loop.
 - NumPy: one op per step instead of about eight (two matmuls, ``lstm_gates``, adds, slices),
   and the input projection ``x @ kernel + bias`` is one matmul for all steps.
 """
@@ -38,20 +41,34 @@ from layerflow.backends.kernels.recurrent import (
 )
 
 
+def _jax_outer(dy, dh, return_sequences: bool):
+    """``(outer, dh)`` for a backward loop: ``outer`` is ``[dy]`` time-major when ``y`` holds
+    every step, else empty, and then ``y``'s gradient joins ``dh``: ``y`` is ``h_T`` itself."""
+    import jax.numpy as jnp
+
+    if return_sequences:
+        return [jnp.swapaxes(dy, 0, 1)], dh
+    return [], dh + dy
+
+
 def _jax_loop_inputs(acts, n: int, dy, dh, return_sequences: bool):
-    """What a backward loop scans besides its states: ``(gates, outer, dh)``.
+    """What the GRU's backward loop scans besides its state: ``(gates, outer, dh)``.
 
     ``gates`` are ``acts``'s four ``(time, batch, n)`` blocks, split once outside the loop: XLA
     CPU ran the loop's fusions over column blocks of a sliced ``(batch, 4n)`` step 5x slower.
-    ``outer`` is ``[dy]`` time-major when ``y`` holds every step, else empty, and then ``y``'s
-    gradient joins ``dh``: ``y`` is ``h_T`` itself.
+    ``outer`` and ``dh`` are :func:`_jax_outer`'s.
     """
+    gates = [acts[..., k * n:(k + 1) * n] for k in range(4)]
+    return (gates, *_jax_outer(dy, dh, return_sequences))
+
+
+def _jax_column_sums(flat):
+    """``flat.sum(axis=0)`` as a matrix-vector product: XLA CPU's reduction over the
+    ``(time * batch)`` rows took about 0.3 ms for an LSTM 128 on 32 x 50 steps, the product
+    about 0.1 ms."""
     import jax.numpy as jnp
 
-    gates = [acts[..., k * n:(k + 1) * n] for k in range(4)]
-    if return_sequences:
-        return gates, [jnp.swapaxes(dy, 0, 1)], dh
-    return gates, [], dh + dy
+    return jnp.ones((flat.shape[0],), flat.dtype) @ flat
 
 
 def _grads(dx, states: tuple, d_kernel, d_recurrent, d_bias) -> tuple:
@@ -92,6 +109,20 @@ def _np_weight_grads(x, h0, hs, d_in, d_rec, kernel, need_dx: bool):
     return dx, np.matmul(x_t.T, d_in_flat), d_rk
 
 
+def _np_joined(blocks):
+    """The ``(..., k * n)`` array whose column blocks are ``blocks``: their shared buffer when
+    they are consecutive views of one (what the forward kernel returns), else a copy."""
+    base, n = blocks[0].base, blocks[0].shape[-1]
+    width = n * blocks[0].itemsize
+    if (isinstance(base, np.ndarray) and base.shape == blocks[0].shape[:-1] + (len(blocks) * n,)
+            and base.flags.c_contiguous
+            and all(b.base is base and b.strides == base.strides
+                    and b.ctypes.data == base.ctypes.data + k * width
+                    for k, b in enumerate(blocks))):
+        return base
+    return np.concatenate(blocks, axis=-1)
+
+
 def jax_kernels() -> dict:
     import jax
     import jax.numpy as jnp
@@ -106,18 +137,23 @@ def jax_kernels() -> dict:
                 z = z + bias
             i, f = jax.nn.sigmoid(z[:, :n]), jax.nn.sigmoid(z[:, n:2 * n])
             g, o = jnp.tanh(z[:, 2 * n:3 * n]), jax.nn.sigmoid(z[:, 3 * n:])
-            c = f * c + i * g
-            h = o * jnp.tanh(c)
-            return (h, c), (h, c, jnp.concatenate([i, f, g, o], axis=-1))
+            c_new = f * c + i * g
+            h_new = o * jnp.tanh(c_new)
+            # NOTE: the step's input state h, not h_new: the recurrent kernel's gradient
+            # multiplies by it, with no concatenation of h0 before the matmul
+            return (h_new, c_new), (h, c_new, i, f, g, o)
 
-        (h, c), (hs, cs, acts) = jax.lax.scan(step, (h0, c0), jnp.swapaxes(x, 0, 1))
-        y = jnp.swapaxes(hs, 0, 1) if return_sequences else h
-        return y, h, c, hs, cs, acts
+        (h, c), (h_prev, cs, *gates) = jax.lax.scan(step, (h0, c0), jnp.swapaxes(x, 0, 1))
+        if return_sequences:
+            y = jnp.swapaxes(jnp.concatenate([h_prev[1:], h[None]], axis=0), 0, 1)
+        else:
+            y = h
+        return (y, h, c, h_prev, cs, *gates)
 
-    def lstm_sequence_grad(x, h0, c0, kernel, recurrent_kernel, hs, cs, acts, dy, dh, dc,
-                           return_sequences, need_dx, has_bias):
-        steps, batch, n = hs.shape
-        gates, outer, dh = _jax_loop_inputs(acts, n, dy, dh, return_sequences)
+    def lstm_sequence_grad(x, h0, c0, kernel, recurrent_kernel, h_prev, cs, i, f, g, o, dy,
+                           dh, dc, return_sequences, need_dx, has_bias):
+        steps, batch, n = h_prev.shape
+        outer, dh = _jax_outer(dy, dh, return_sequences)
         c_prev = jnp.concatenate([c0[None], cs[:-1]], axis=0)
         rk_t = recurrent_kernel.T
 
@@ -132,12 +168,11 @@ def jax_kernels() -> dict:
                                   (dct * i) * (1 - g * g), (dh * tc) * (o * (1 - o))], axis=-1)
             return (dz @ rk_t, dct * f), dz
 
-        (dh0, dc0), dz = jax.lax.scan(step, (dh, dc), (*outer, *gates, cs, c_prev),
+        (dh0, dc0), dz = jax.lax.scan(step, (dh, dc), (*outer, i, f, g, o, cs, c_prev),
                                       reverse=True)
         flat = dz.reshape(steps * batch, 4 * n)
-        h_prev = jnp.concatenate([h0[None], hs[:-1]], axis=0)
         dx, d_k, d_rk = _jax_weight_grads(x, h_prev, flat, flat, kernel, need_dx)
-        db = flat.sum(axis=0) if has_bias else None
+        db = _jax_column_sums(flat) if has_bias else None
         return tuple(g.astype(x.dtype) for g in _grads(dx, (dh0, dc0), d_k, d_rk, db))
 
     # NOTE: jitted, so an eager call compiles once per shape (a bare lax.scan outside a trace
@@ -168,12 +203,15 @@ def numpy_kernels() -> dict:
             np_gates_into(z, c, acts[t], cs[t], hs[t])
             h, c = hs[t], cs[t]
         y = np.ascontiguousarray(np.swapaxes(hs, 0, 1)) if return_sequences else hs[-1].copy()
-        return y, hs[-1].copy(), cs[-1].copy(), hs, cs, acts
+        # NOTE: the gates go out as four views of one buffer, which the gradient kernel reads
+        return (y, hs[-1].copy(), cs[-1].copy(), hs, cs,
+                *(acts[..., k * n:(k + 1) * n] for k in range(4)))
 
-    def lstm_sequence_grad(x, h0, c0, kernel, recurrent_kernel, hs, cs, acts, dy, dh, dc,
+    def lstm_sequence_grad(x, h0, c0, kernel, recurrent_kernel, hs, cs, i, f, g, o, dy, dh, dc,
                            return_sequences, need_dx, has_bias):
         steps, batch, n = hs.shape
         dtype = x.dtype
+        acts = _np_joined((i, f, g, o))
         dh, dc = np.array(dh, dtype), np.array(dc, dtype)
         if not return_sequences:
             np.add(dh, dy, out=dh)
@@ -245,7 +283,7 @@ def gru_jax_kernels() -> dict:
         dh0, (dp, dq) = jax.lax.scan(step, dh, (*outer, *gates, h_prev), reverse=True)
         dp, dq = dp.reshape(steps * batch, 3 * n), dq.reshape(steps * batch, 3 * n)
         dx, d_k, d_rk = _jax_weight_grads(x, h_prev, dp, dq, kernel, need_dx)
-        db = jnp.stack([dp.sum(axis=0), dq.sum(axis=0)]) if has_bias else None
+        db = jnp.stack([_jax_column_sums(dp), _jax_column_sums(dq)]) if has_bias else None
         return tuple(g.astype(x.dtype) for g in _grads(dx, (dh0,), d_k, d_rk, db))
 
     return {"gru_sequence": jax.jit(gru_sequence, static_argnames=("return_sequences",)),
