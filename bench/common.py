@@ -66,9 +66,11 @@ def train_throughput(fit_epoch, warm_up, samples: int, repeats: int) -> list[flo
 
 def warm_count(samples: int, batch: int) -> int:
     """Samples for a warm-up epoch that meets every batch shape of the timed epoch, and is
-    long enough (16 full batches) for a framework that tunes its steps per compiled call
-    (layerflow's ``steps_per_execution="auto"``) to tune and compile before the timing."""
-    return min(samples, 16 * batch + samples % batch)
+    long enough (32 full batches) for a framework that tunes itself on its first batches to
+    finish before the timing: layerflow's split step times its two step programs on 12
+    calls, then ``steps_per_execution="auto"`` times 5 single steps and compiles its grouped
+    program (with 16 batches that compile fell into the first timed epoch)."""
+    return min(samples, 32 * batch + samples % batch)
 
 
 def latency_us(fn, calls: int, repeats: int) -> list[float]:

@@ -64,6 +64,10 @@ class Backend:
         """``data`` copied to ``device`` (one of :meth:`replica_devices`)."""
         raise NotImplementedError
 
+    def placed_like(self, data, like):
+        """``data``, placed as ``like`` is (a new value replacing a variable's ``like``)."""
+        return data
+
     def compile(self, fn, **options):
         """Compile a pure function of arrays; backends that cannot compile raise."""
         from layerflow.errors import BackendError

@@ -213,7 +213,10 @@ class Variable(Tensor):
         if new.dtype != self.dtype:
             raise DTypeError(
                 f"variable {self.name!r}: cannot assign dtype {new.dtype} to dtype {self.dtype}")
-        self._set_data(checked(new))
+        data = checked(new)
+        if self._data is not None and not ENGINE.trace_depth:
+            data = ENGINE.get_backend().placed_like(data, self._data)
+        self._set_data(data)
 
     def _set_data(self, data) -> None:
         """Swap the backend array (used by assign and by compiled steps)."""
