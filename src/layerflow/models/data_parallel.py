@@ -38,7 +38,7 @@ import time
 import numpy as np
 
 from layerflow.engine.context import ENGINE
-from layerflow.engine.tensor import Tensor, wrap
+from layerflow.engine.tensor import wrap
 
 MIN_PART = 8  # NOTE: smaller parts leave each device too little work for the extra dispatches
 # NOTE: the first call of each step compiles it, and the second may compile again: the
@@ -220,21 +220,8 @@ class ReplicatedTrainStep:
 def _to_device(structure, device, backend):
     """``structure`` (lists of tensors) with every tensor copied to ``device``, in one
     transfer call."""
-    tensors: list = []
+    from layerflow.engine.compile import flatten_ordered
 
-    def collect(item):
-        if isinstance(item, Tensor):
-            tensors.append(item)
-        else:
-            for sub in item:
-                collect(sub)
-
-    collect(structure)
-    moved = iter(backend.put([t._data for t in tensors], device))
-
-    def rebuild(item):
-        if isinstance(item, Tensor):
-            return wrap(next(moved), item.dtype)
-        return [rebuild(sub) for sub in item]
-
-    return rebuild(structure)
+    tensors, rebuild = flatten_ordered(structure)
+    moved = backend.put([t._data for t in tensors], device)
+    return rebuild([wrap(array, t.dtype) for array, t in zip(moved, tensors)])
