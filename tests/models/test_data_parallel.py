@@ -78,10 +78,21 @@ def test_model_that_assigns_variables_falls_back_to_one_program(devices, monkeyp
     assert split_h == one_h
 
 
-def test_only_models_whose_losses_are_batch_means_split(devices):
-    dense = lf.sequential([lf.layers.Dense(4, input_shape=[3])])
+def test_only_models_with_a_layer_that_leaves_cores_idle_split(devices):
+    dense = lf.sequential([lf.layers.Dense(4, input_shape=[3]), lf.layers.Dense(2)])
     dense.compile(optimizer="sgd", loss="mse")
-    assert replica_devices(dense._trainer()) == devices
+    assert replica_devices(dense._trainer()) == []
+    conv = lf.sequential([lf.layers.Conv2D(2, 3, input_shape=[6, 6, 1]), lf.layers.Flatten(),
+                          lf.layers.Dense(2)])
+    conv.compile(optimizer="sgd", loss="mse")
+    assert replica_devices(conv._trainer()) == devices
+    inner = lf.sequential([lf.layers.Bidirectional(lf.layers.GRU(3), input_shape=[4, 2]),
+                           lf.layers.Dense(2)])
+    inner.compile(optimizer="sgd", loss="mse")
+    assert replica_devices(inner._trainer()) == devices
+
+
+def test_only_models_whose_losses_are_batch_means_split(devices):
     assert replica_devices(_recurrent_model()._trainer()) == devices
     summed = _recurrent_model(loss=lf.losses.CategoricalCrossentropy(reduction="sum"))
     assert replica_devices(summed._trainer()) == []

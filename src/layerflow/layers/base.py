@@ -63,6 +63,10 @@ class Layer:
     """Base class of every layer (Keras ``Layer``, TF.js ``tf.layers.Layer``)."""
 
     _registry_kind = "layer"
+    # NOTE: True where XLA on CPU runs the layer's kernels on fewer cores than the host has
+    # (convolutions, recurrent loops): only then may a train step split its batch over the
+    # cores (models/data_parallel.py); a dense model's matmuls already use them all
+    _leaves_cores_idle = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -89,6 +89,8 @@ def conv_output_size(size, k, stride, dilation, padding):
 class _BaseConv(Layer):
     """What every convolution layer shares: input checks, channel axis, bias and activation."""
 
+    _leaves_cores_idle = True  # NOTE: W2's convolutions used about one core of two
+
     _rank = 2
 
     def _setup(self, kernel_size, strides, padding, data_format, dilation_rate, activation,

@@ -319,6 +319,8 @@ class RNN(Layer):
     [(1, 3, 2), (1, 2), (1, 2)]
     """
 
+    _leaves_cores_idle = True  # NOTE: one small matmul per time step runs on one core
+
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs) -> None:
         super().__init__(**pop_legacy(kwargs))

@@ -13,9 +13,10 @@ the train step can split each batch into equal parts, one per device:
 
 Whether that pays depends on the model: an MLP's large matmuls already use every core, and
 the extra dispatches made W1's step twice as slow, while the CNN and the LSTM of the bench
-ran 1.3x faster. So the step measures: after one call of each that compiles, it times
-``TRIALS`` calls of the split step and of the one-program step, waiting for each, and keeps
-the faster for the rest of training.
+ran 1.3x faster. So only models with a layer that leaves cores idle (``Layer.
+_leaves_cores_idle``: convolutions, recurrent layers) may split, and the step measures: after
+calls of each that compile, it times ``TRIALS`` calls of the split step and of the
+one-program step, waiting for each, and keeps the faster for the rest of training.
 
 The result is the one-program step's up to float rounding: every loss the step may use
 averages over the batch with a fixed denominator (``sum_over_batch_size``), so the mean of the
@@ -49,15 +50,19 @@ TRIALS = 4  # timed calls of each step before choosing
 
 def replica_devices(trainer) -> list:
     """The devices the train step of ``trainer`` may split its batches over ([] for one
-    program): only when every loss is a built-in mean over the batch and no layer has an
-    activity regularizer (a sum over the batch, which the parts' mean would halve)."""
+    program): only when a layer leaves cores idle on one device (a convolution or a recurrent
+    layer: a dense model's matmuls use every core, and its split step lost 2x, so it is not
+    even compiled for timing), every loss is a built-in mean over the batch, and no layer has
+    an activity regularizer (a sum over the batch, which the parts' mean would halve)."""
     from layerflow.losses import LossFunctionWrapper
 
     devices = ENGINE.get_backend().replica_devices()
     if len(devices) < 2:
         return []
-    if any(getattr(layer, "activity_regularizer", None) is not None
-           for layer in _walk(trainer.model)):
+    layers = list(_walk(trainer.model))
+    if not any(layer._leaves_cores_idle for layer in layers):
+        return []
+    if any(getattr(layer, "activity_regularizer", None) is not None for layer in layers):
         return []
     for loss in trainer.spec.losses:
         if loss is None:
