@@ -173,7 +173,7 @@ def jax_kernels() -> dict:
         flat = dz.reshape(steps * batch, 4 * n)
         dx, d_k, d_rk = _jax_weight_grads(x, h_prev, flat, flat, kernel, need_dx)
         db = _jax_column_sums(flat) if has_bias else None
-        return tuple(g.astype(x.dtype) for g in _grads(dx, (dh0, dc0), d_k, d_rk, db))
+        return tuple(grad.astype(x.dtype) for grad in _grads(dx, (dh0, dc0), d_k, d_rk, db))
 
     # NOTE: jitted, so an eager call compiles once per shape (a bare lax.scan outside a trace
     # compiles its new loop body on every call); inside lf.compile they are inlined.
